@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): Rego lint and unit tests with coverage, policy fixtures through the
+# shipped wasm, then the TypeScript suites. Installs the pinned OPA on first use.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+OPA="$(bash scripts/install-opa.sh)"
+export OPA
+
+echo "== rego: opa fmt, opa check --strict"
+unformatted="$("$OPA" fmt -l policies/)"
+if [ -n "$unformatted" ]; then echo "not opa fmt clean: $unformatted" >&2; exit 1; fi
+"$OPA" check --strict policies/
+
+echo "== rego: opa test with coverage"
+bash scripts/opa-coverage.sh "$OPA"
+
+echo "== typescript: typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== fixtures through the committed wasm bundle"
+node --import tsx src/cli/entry.ts test fixtures
+
+echo "== node test runner"
+mapfile -t files < <(find test -name '*.test.ts' ! -path 'test/attacks/*' | sort)
+node --import tsx --test --test-reporter=spec "${files[@]}"

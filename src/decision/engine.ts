@@ -1,0 +1,81 @@
+import { loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { TaskguardError, describeError } from '../errors.js';
+import { canonicalJson, sha256Hex } from '../util/digest.js';
+import { DECISION_ENTRYPOINT, readBundle, type PolicyBundle } from './bundle.js';
+import { failClosed, isRecord, parseDecision } from './parse.js';
+import { ENGINE_REASONS, OPERATIONS, type Decision, type Operation } from './types.js';
+
+/** Evaluates task decisions in-process. One per policy + data; safe to share, synchronous per call. */
+export interface Decider {
+  decide(input: unknown): Decision;
+  /** sha256 of the policy wasm. */
+  readonly revision: string;
+  /** sha256 of the canonical JSON of the data in force. */
+  readonly dataRevision: string;
+}
+
+export interface DeciderOptions {
+  /** Replaces the bundle's data.json (e.g. from the host's YAML config). */
+  data?: unknown;
+  /** Upper bound for the policy's linear memory, in 64 KiB pages: a runaway input fails closed, not the host. */
+  maxMemoryPages?: number;
+}
+
+const INITIAL_MEMORY_PAGES = 8;
+const DEFAULT_MAX_MEMORY_PAGES = 1024; // 64 MiB
+
+/** Loads the compiled bundle (the committed default unless `bundleDir` is given). */
+export function loadDecider(bundleDir?: string, options: DeciderOptions = {}): Decider {
+  return createDecider(readBundle(bundleDir), options);
+}
+
+export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}): Decider {
+  const module = compileModule(bundle);
+  const data = options.data ?? bundle.data;
+  if (!isRecord(data)) throw new TaskguardError('config_invalid', 'policy data must be an object');
+  const memoryDescriptor = { initial: INITIAL_MEMORY_PAGES, maximum: options.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES };
+
+  const instantiate = (): LoadedPolicy => {
+    const policy = loadPolicySync(module, memoryDescriptor);
+    // opa-wasm's own typings leave this loose; the entrypoint table maps names to ids.
+    const entrypoints = policy.entrypoints as Record<string, number> | undefined;
+    if (!entrypoints || !(DECISION_ENTRYPOINT in entrypoints)) {
+      throw new TaskguardError('entrypoint_missing', `policy bundle has no ${DECISION_ENTRYPOINT} entrypoint`);
+    }
+    policy.setData(data);
+    return policy;
+  };
+
+  let policy = instantiate();
+  const entrypointId = (policy.entrypoints as Record<string, number>)[DECISION_ENTRYPOINT];
+
+  return {
+    revision: bundle.manifest.revision,
+    dataRevision: sha256Hex(canonicalJson(data)),
+    decide(input: unknown): Decision {
+      if (!isRecord(input)) return failClosed(ENGINE_REASONS.inputInvalid, 'decision input is not an object');
+      const op = OPERATIONS.includes(input['op'] as Operation) ? (input['op'] as Operation) : undefined;
+      let resultSet: unknown;
+      try {
+        resultSet = policy.evaluate(input, entrypointId);
+      } catch (err) {
+        // A trap can leave the instance's heap in any state: start the next call on a fresh one.
+        try {
+          policy = instantiate();
+        } catch {
+          // Keep the old instance; every later call that traps fails closed the same way.
+        }
+        return failClosed(ENGINE_REASONS.policyError, `policy evaluation failed: ${describeError(err)}`);
+      }
+      return parseDecision(resultSet, op);
+    },
+  };
+}
+
+function compileModule(bundle: PolicyBundle): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bundle.wasm);
+  } catch (err) {
+    throw new TaskguardError('bundle_invalid', `policy.wasm in ${bundle.dir} is not valid webassembly`, { cause: err });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The one error type taskguard throws. `code` is stable and meant for programs; `message` is one lowercase
+ * line for people and never carries a token, a secret or a stack of another library's internals.
+ */
+export type TaskguardErrorCode =
+  | 'bundle_invalid'
+  | 'bundle_missing'
+  | 'build_failed'
+  | 'config_invalid'
+  | 'entrypoint_missing'
+  | 'fixture_invalid'
+  | 'input_invalid'
+  | 'opa_unavailable'
+  | 'usage';
+
+export class TaskguardError extends Error {
+  readonly code: TaskguardErrorCode;
+
+  constructor(code: TaskguardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(oneLine(message), options);
+    this.name = 'TaskguardError';
+    this.code = code;
+  }
+}
+
+export function isTaskguardError(err: unknown): err is TaskguardError {
+  return err instanceof TaskguardError;
+}
+
+/** Error text from anything thrown, on one line, for decisions' `error` field and CLI output. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return oneLine(err.message);
+  return oneLine(String(err));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
