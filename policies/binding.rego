@@ -1,69 +1,69 @@
 package taskguard.tasks
 
-# Handle-to-identity binding: a stored task may be used only by the identity that created it (tenant, sub
-# and client app, all three, compared exactly: no case folding, no unicode normalisation), or by a
-# supervisor that data grants the operation on tasks of its own tenant.
-task := object.get(input, "task", {})
+# Handle-to-identity binding for operations on a stored task (get, result, cancel, input): the task may be
+# used only by the identity that created it (tenant, sub and client app, all three, compared exactly: no
+# case folding, no unicode normalisation), or by a supervisor that data grants the operation on tasks of
+# its own tenant.
+# Anything but an object (null, a number, a list) is no task at all: every check then sees an empty one
+# and task_missing denies, rather than the checks that read it being skipped.
+default task := {}
+
+task := input.task if is_object(input.task)
+
+task_denials contains "task_missing" if count(task) == 0
+
+task_denials contains reason if {
+	count(task) > 0
+	not owner_matches(input)
+	not supervisor_may[input.op]
+	some reason in owner_mismatch
+}
+
+# Compared on input directly; the mismatch set is only built when they differ.
+owner_matches(inp) if {
+	owner := inp.task.owner
+	nonempty_string(owner.tenant)
+	owner.tenant == inp.principal.tenant
+	owner.sub == inp.principal.sub
+	owner.client_id == inp.principal.client_id
+}
 
 owner := object.get(task, "owner", {})
 
-deny contains "task_missing" if {
-	binds_task
-	count(task) == 0
-}
+owner_mismatch contains "tenant_mismatch" if object.get(owner, "tenant", "") != object.get(principal, "tenant", "")
 
-binds_task if task_operations[op]
+owner_mismatch contains "sub_mismatch" if object.get(owner, "sub", "") != object.get(principal, "sub", "")
 
-binds_task if op == "chain"
+owner_mismatch contains "client_mismatch" if object.get(owner, "client_id", "") != object.get(principal, "client_id", "")
 
-owner_field_mismatch contains "tenant_mismatch" if owner_tenant != principal_tenant
-
-owner_field_mismatch contains "sub_mismatch" if object.get(owner, "sub", "") != principal_sub
-
-owner_field_mismatch contains "client_mismatch" if object.get(owner, "client_id", "") != principal_client
-
-owner_tenant := object.get(owner, "tenant", "")
-
-owner_matches if {
-	count(owner_field_mismatch) == 0
-	nonempty_string(owner_tenant)
-}
-
-# A chained call runs inside its own task, as the task's creator: no delegation applies there.
-deny contains reason if {
-	op == "chain"
-	count(task) > 0
-	some reason in owner_field_mismatch
-}
-
-deny contains reason if {
-	task_operations[op]
-	count(task) > 0
-	not owner_matches
-	not supervisor_may[op]
-	some reason in owner_field_mismatch
-}
-
-# Operations granted to the principal by a supervisor role, on tasks of the principal's own tenant only.
+# Delegated resumption: operations granted by a supervisor role, on tasks of the supervisor's own tenant.
 supervisor_may contains granted if {
+	tenant := object.get(owner, "tenant", "")
+	nonempty_string(tenant)
+	tenant == principal.tenant
 	some role in principal_roles
 	grant := data.supervisors.roles[role]
 	supervisor_tenant_allowed(grant)
-	nonempty_string(owner_tenant)
-	owner_tenant == principal_tenant
 	some granted in object.get(grant, "operations", [])
 }
 
 supervisor_tenant_allowed(grant) if not grant.tenants
 
-supervisor_tenant_allowed(grant) if principal_tenant in grant.tenants
+supervisor_tenant_allowed(grant) if principal.tenant in grant.tenants
+
+default delegated := false
+
+# A supervisor acting on a task of its own tenant that it does not own.
+delegated if {
+	task_op(input.op)
+	not owner_matches(input)
+	supervisor_may[input.op]
+}
 
 # tasks/list: owners see their own tasks; a supervisor granted list sees its tenant's.
 default list_scope := "owner"
 
-list_scope := "tenant" if supervisor_list_granted
-
-supervisor_list_granted if {
+list_scope := "tenant" if {
 	some role in principal_roles
 	grant := data.supervisors.roles[role]
 	supervisor_tenant_allowed(grant)

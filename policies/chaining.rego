@@ -1,37 +1,66 @@
 package taskguard.tasks
 
-# Tool chaining: a running task may call downstream tools only within what its creating request justified:
-# the downstream tool's scopes must be a subset of the scopes held at creation, its risk may not exceed the
-# parent tool's unless data allows that pair, and chains stop at a depth limit.
+# Tool chaining: a running task may call downstream tools only within what its creating request justified.
+# The call runs as the task's creator, so binding applies without delegation; the downstream tool's scopes
+# must be a subset of the scopes held at creation and its role and client limits hold for the creator; its risk may not exceed the parent tool's unless data
+# allows that pair; chains stop at a depth limit. An unknown or invalid risk counts as above any parent.
+risk_rank := {"low": 1, "medium": 2, "high": 3}
+
 chain_tool_name := object.get(input, ["chain", "tool"], "")
 
 chain_tool := data.tools[chain_tool_name]
 
+# The host passes the depth of the call (1 = called by the task's own tool); absent means 1.
 chain_depth := object.get(input, ["chain", "depth"], 1)
 
-task_scopes := {s | some s in object.get(task, "scopes", [])}
+chain_denials contains "task_missing" if count(task) == 0
 
-deny contains "unknown_tool" if {
-	op == "chain"
-	not chain_tool
+chain_denials contains reason if {
+	count(task) > 0
+	not owner_matches(input)
+	some reason in owner_mismatch
 }
 
-deny contains "unknown_tool" if {
-	op == "chain"
+chain_denials contains "task_expired" if {
+	count(task) > 0
+	not task_live(input)
+}
+
+chain_denials contains "task_terminal" if task_terminal(task)
+
+chain_denials contains "unknown_tool" if not chain_tool
+
+chain_denials contains "unknown_tool" if {
 	count(task) > 0
 	not subject_tool
 }
 
-deny contains "chain_scope_exceeded" if {
-	op == "chain"
+# The chain runs as the task's creator: it may never start a tool that creator could not start directly.
+chain_denials contains "role_not_allowed" if {
+	chain_tool
+	not role_allowed(chain_tool)
+}
+
+chain_denials contains "client_not_allowed" if {
+	chain_tool
+	not client_allowed(chain_tool)
+}
+
+chain_denials contains "chain_scope_exceeded" if {
+	task_scopes := {s | some s in object.get(task, "scopes", [])}
 	some s in object.get(chain_tool, "required_scopes", [])
 	not task_scopes[s]
 }
 
-deny contains "chain_risk_escalation" if {
-	op == "chain"
-	tool_risk(chain_tool) > tool_risk(subject_tool)
+chain_denials contains "chain_risk_escalation" if {
+	chain_tool
+	subject_tool
+	not risk_within(chain_tool, subject_tool)
 	not escalation_allowed
+}
+
+risk_within(child, parent) if {
+	risk_rank[object.get(child, "risk", "high")] <= risk_rank[object.get(parent, "risk", "high")]
 }
 
 escalation_allowed if {
@@ -40,13 +69,11 @@ escalation_allowed if {
 	pair.to == chain_tool_name
 }
 
-deny contains "chain_depth_exceeded" if {
-	op == "chain"
-	not valid_depth
-}
+chain_denials contains "chain_depth_exceeded" if not valid_depth(chain_depth)
 
-valid_depth if {
-	is_number(chain_depth)
-	chain_depth >= 1
-	chain_depth <= object.get(defaults, "max_chain_depth", 1)
+valid_depth(depth) if {
+	is_number(depth)
+	depth >= 1
+	depth == floor(depth)
+	depth <= object.get(defaults, "max_chain_depth", 1)
 }

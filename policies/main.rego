@@ -2,76 +2,107 @@
 # title: taskguard task decision
 # description: |
 #   Assembles the decision for one MCP task operation from the rule files beside this one.
-#   Contract: ../shared/DESIGN.md sections 3 (input) and 4 (output). Only `allow == true` allows;
-#   the runtime treats anything else, including a missing decision, as a deny.
+#   Contract: DESIGN.md sections 3 (input) and 4 (output). Only `allow == true` allows; the runtime treats
+#   anything else, including a missing decision, as a deny.
+#   Written for the wasm target, which runs on every task request. Each operation evaluates only the checks
+#   of its class; predicates used many times are functions, because every zero-argument rule the wasm
+#   evaluates costs a memoisation insert and every reference a lookup, while a function call costs neither;
+#   and each decision shape is spelled out rather than merged with object.union.
 package taskguard.tasks
 
-operations := {"create", "get", "result", "list", "cancel", "input", "chain", "call"}
+# Operation classes.
+task_op(o) if o == "get"
 
-# Operations that act on a stored task record.
-task_operations := {"get", "result", "cancel", "input"}
+task_op(o) if o == "result"
 
-terminal_statuses := {"completed", "failed", "cancelled"}
+task_op(o) if o == "cancel"
 
-op := input.op
+task_op(o) if o == "input"
 
-deny contains "unknown_operation" if not operations[op]
+starts_tool(o) if o == "create"
 
-# Every denial reason that applies. Step-up is decided separately so that it is only ever offered to a
-# caller who would otherwise be allowed: a foreign task must never answer "step up and try again".
-reasons_sorted := sort([r | some r in deny])
+starts_tool(o) if o == "call"
 
+known_op(o) if task_op(o)
+
+known_op(o) if starts_tool(o)
+
+known_op(o) if o == "list"
+
+known_op(o) if o == "chain"
+
+# Every denial reason that applies, gathered from the checks of the operation's class.
+# object.get, not input.op: a missing op must still produce this reason (a bare reference to an absent
+# field would leave the whole rule undefined instead).
+deny contains "unknown_operation" if not known_op(object.get(input, "op", null))
+
+deny contains reason if some reason in principal_denials
+
+deny contains reason if {
+	task_op(input.op)
+	some reason in task_denials
+}
+
+deny contains reason if {
+	starts_tool(input.op)
+	some reason in tool_denials
+}
+
+deny contains reason if {
+	input.op == "chain"
+	some reason in chain_denials
+}
+
+no_denials if count(deny) == 0
+
+# Step-up is decided after every other rule, so it is only ever offered to a caller who would otherwise be
+# allowed: a foreign task must never answer "step up and try again".
 allow if {
-	count(deny) == 0
+	no_denials
 	not step_up_pending
 }
 
-default delegated := false
+decision := allowed_decision if allow
 
-# A supervisor acting on a task of its own tenant that it does not own.
-delegated if {
-	task_operations[op]
-	not owner_matches
-	supervisor_may[op]
-}
-
-decision := object.union(base_decision, extras)
-
-base_decision := {
-	"allow": true,
-	"reasons": [],
-	"delegated": delegated,
-} if allow
-
-base_decision := {
+decision := {
 	"allow": false,
 	"reasons": ["step_up_required"],
 	"delegated": delegated,
 	"step_up": step_up_obligation,
 } if {
-	count(deny) == 0
+	no_denials
 	step_up_pending
 }
 
-base_decision := {
-	"allow": false,
-	"reasons": reasons_sorted,
-	"delegated": false,
-} if count(deny) > 0
+decision := {"allow": false, "reasons": sort(deny), "delegated": false} if not no_denials
 
-# Obligations that only make sense on an allow, as [field, value] pairs. Two rules producing the same field
-# with different values make the object conflict, which the runtime sees as no decision: a deny.
-obligations contains ["ttl_ms", effective_ttl_ms] if op == "create"
+# Allowed decisions carry the obligations of their operation.
+allowed_decision := {
+	"allow": true, "reasons": [], "delegated": false,
+	"ttl_ms": effective_ttl_ms, "poll_interval_ms": poll_interval_ms,
+} if input.op == "create"
 
-obligations contains ["poll_interval_ms", poll_interval_ms] if {"create", "get", "list"}[op]
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "poll_interval_ms": poll_interval_ms} if input.op == "get"
 
-obligations contains ["revoke_after_result", true] if {
-	op == "result"
+allowed_decision := {
+	"allow": true, "reasons": [], "delegated": false,
+	"poll_interval_ms": poll_interval_ms, "list_scope": list_scope,
+} if input.op == "list"
+
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "revoke_after_result": true} if {
+	input.op == "result"
 	single_read_tool
 }
 
-obligations contains ["list_scope", list_scope] if op == "list"
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if {
+	input.op == "result"
+	not single_read_tool
+}
 
-extras := {k: v | some [k, v] in obligations} if allow
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if input.op == "cancel"
 
-extras := {} if not allow
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if input.op == "input"
+
+allowed_decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "chain"
+
+allowed_decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "call"

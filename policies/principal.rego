@@ -1,25 +1,34 @@
 package taskguard.tasks
 
-# The verified caller. The host builds it from a verified token only; these rules refuse to decide for a
-# principal that lacks any part of the identity a task is bound to.
+# Checks every operation makes of the caller and the clock. The host builds the principal from a verified
+# token only; these rules refuse to decide for one that lacks any part of the identity a task is bound to.
 principal := object.get(input, "principal", {})
 
-principal_sub := object.get(principal, "sub", "")
+principal_denials contains "principal_incomplete" if not principal_complete(principal)
 
-principal_tenant := object.get(principal, "tenant", "")
+principal_denials contains "clock_missing" if not valid_now(input)
 
-principal_client := object.get(principal, "client_id", "")
+# RFC 8693: when a service acts for a user, the actor must be one that data trusts to do so.
+principal_denials contains "actor_not_allowed" if {
+	act := object.get(principal, "act", null)
+	act != null
+	not actor_allowed(act)
+}
 
-principal_scopes := {s | some s in object.get(principal, "scopes", [])}
+principal_complete(p) if {
+	nonempty_string(p.sub)
+	nonempty_string(p.tenant)
+	nonempty_string(p.client_id)
+}
 
-principal_roles := {r | some r in object.get(principal, "roles", [])}
+valid_now(inp) if {
+	is_number(inp.now_ms)
+	inp.now_ms > 0
+}
 
-deny contains "principal_incomplete" if not principal_complete
-
-principal_complete if {
-	nonempty_string(principal_sub)
-	nonempty_string(principal_tenant)
-	nonempty_string(principal_client)
+actor_allowed(act) if {
+	nonempty_string(act.sub)
+	act.sub in data.actors.allowed
 }
 
 nonempty_string(s) if {
@@ -27,16 +36,6 @@ nonempty_string(s) if {
 	s != ""
 }
 
-# RFC 8693: when a service acts for a user, the actor must be one that data trusts to do so.
-actor := object.get(principal, "act", null)
+principal_scopes := {s | some s in object.get(principal, "scopes", [])}
 
-deny contains "actor_not_allowed" if {
-	actor != null
-	not actor_allowed
-}
-
-actor_allowed if {
-	sub := object.get(actor, "sub", "")
-	nonempty_string(sub)
-	sub in data.actors.allowed
-}
+principal_roles := {r | some r in object.get(principal, "roles", [])}

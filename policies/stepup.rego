@@ -3,7 +3,7 @@ package taskguard.tasks
 # Step-up authentication (RFC 9470): data.tools[t].step_up[op] = {acr_values: [...], max_age_s: N}.
 # Satisfied when the principal's acr is one of acr_values (if any are listed) and it authenticated no longer
 # than max_age_s before now (if set). At exactly max_age the authentication still counts.
-step_up_rule := subject_tool.step_up[op]
+step_up_rule := subject_tool.step_up[input.op]
 
 step_up_pending if {
 	step_up_rule
@@ -29,8 +29,8 @@ auth_age_ok if {
 	auth_time := object.get(principal, "auth_time_ms", 0)
 	is_number(auth_time)
 	auth_time > 0
-	auth_time <= now_ms + object.get(defaults, "clock_skew_ms", 0)
-	now_ms - auth_time <= step_up_rule.max_age_s * 1000
+	auth_time <= input.now_ms + object.get(defaults, "clock_skew_ms", 0)
+	input.now_ms - auth_time <= step_up_rule.max_age_s * 1000
 }
 
 step_up_acr_values := concat(" ", object.get(step_up_rule, "acr_values", []))

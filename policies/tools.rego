@@ -1,16 +1,13 @@
 package taskguard.tasks
 
-# Per-tool metadata from data.tools. Unknown tools get no entry: every rule that needs one denies.
-risk_rank := {"low": 1, "medium": 2, "high": 3}
+# Per-tool metadata from data.tools, and the checks made when a tool is started (create: as a task; call:
+# plainly). Unknown tools get no entry: every rule that needs one denies.
 
-tool_name_for(o) := object.get(input, ["tool", "name"], "") if {"create", "call"}[o]
+# The tool an operation is about: the one asked for (create / call) or the task's own (every other
+# operation that names a task, chain included: its parent sets the chaining ceiling).
+subject_tool_name := object.get(input, ["tool", "name"], "") if starts_tool(input.op)
 
-tool_name_for(o) := object.get(task, "tool", "") if task_operations[o]
-
-tool_name_for("chain") := object.get(task, "tool", "")
-
-# The tool an operation is about: the one asked for (create / call) or the task's own (get / result / ...).
-subject_tool_name := tool_name_for(op)
+subject_tool_name := object.get(task, "tool", "") if not starts_tool(input.op)
 
 subject_tool := data.tools[subject_tool_name]
 
@@ -19,40 +16,35 @@ task_support(t) := object.get(t, "task_support", "forbidden")
 
 single_read_tool if subject_tool.single_read == true
 
-tool_risk(t) := risk_rank[object.get(t, "risk", "high")]
+tool_denials contains "unknown_tool" if not subject_tool
 
-# Scopes, roles and client apps a tool demands of whoever starts it, plainly or as a task.
-deny contains "unknown_tool" if {
-	{"create", "call"}[op]
-	not subject_tool
-}
-
-deny contains "task_forbidden" if {
-	op == "create"
+tool_denials contains "task_forbidden" if {
+	input.op == "create"
 	task_support(subject_tool) == "forbidden"
 }
 
-deny contains "task_required" if {
-	op == "call"
+tool_denials contains "task_required" if {
+	input.op == "call"
 	task_support(subject_tool) == "required"
 }
 
-deny contains "insufficient_scope" if {
-	{"create", "call"}[op]
+tool_denials contains "insufficient_scope" if {
 	some s in object.get(subject_tool, "required_scopes", [])
 	not principal_scopes[s]
 }
 
-deny contains "role_not_allowed" if {
-	{"create", "call"}[op]
-	allowed := object.get(subject_tool, "allowed_roles", [])
-	count(allowed) > 0
-	count({r | some r in allowed; principal_roles[r]}) == 0
+# data can restrict a tool to some roles or some client apps; an empty or absent list restricts nothing.
+tool_denials contains "role_not_allowed" if not role_allowed(subject_tool)
+
+tool_denials contains "client_not_allowed" if not client_allowed(subject_tool)
+
+role_allowed(t) if count(object.get(t, "allowed_roles", [])) == 0
+
+role_allowed(t) if {
+	some r in t.allowed_roles
+	principal_roles[r]
 }
 
-deny contains "client_not_allowed" if {
-	{"create", "call"}[op]
-	allowed := object.get(subject_tool, "allowed_clients", [])
-	count(allowed) > 0
-	not principal_client in allowed
-}
+client_allowed(t) if count(object.get(t, "allowed_clients", [])) == 0
+
+client_allowed(t) if object.get(principal, "client_id", "") in t.allowed_clients

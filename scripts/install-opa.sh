@@ -13,7 +13,10 @@ fi
 
 bindir="$root/tools/opa-$OPA_VERSION"
 bin="$bindir/opa"
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "^Version: $OPA_VERSION\$"; then
+# Capture, then match: piping into `grep -q` under pipefail fails at random when opa dies of SIGPIPE.
+has_version() { local out; out="$("$1" version 2>/dev/null)" || return 1; [[ "$out" == "Version: $OPA_VERSION"$'\n'* ]]; }
+
+if [ -x "$bin" ] && has_version "$bin"; then
   echo "$bin"; exit 0
 fi
 
@@ -22,6 +25,6 @@ echo "install-opa: building opa v$OPA_VERSION with go install (first run only, a
 mkdir -p "$bindir"
 start=$(date +%s)
 GOBIN="$bindir" GOFLAGS="-trimpath" go install "github.com/open-policy-agent/opa@v$OPA_VERSION" >&2
-"$bin" version | grep -q "^Version: $OPA_VERSION\$" || { echo "install-opa: built binary is not v$OPA_VERSION" >&2; exit 1; }
+has_version "$bin" || { echo "install-opa: built binary is not v$OPA_VERSION" >&2; exit 1; }
 echo "install-opa: done in $(( $(date +%s) - start ))s -> $bin" >&2
 echo "$bin"

@@ -1,4 +1,5 @@
-import { loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { loadPolicySync, type LoadedPolicy } from './opa-wasm.js';
+import { createWasmEvaluator } from './wasm-eval.js';
 import { TaskguardError, describeError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 import { DECISION_ENTRYPOINT, readBundle, type PolicyBundle } from './bundle.js';
@@ -30,13 +31,17 @@ export function loadDecider(bundleDir?: string, options: DeciderOptions = {}): D
 }
 
 export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}): Decider {
-  const module = compileModule(bundle);
   const data = options.data ?? bundle.data;
   if (!isRecord(data)) throw new TaskguardError('config_invalid', 'policy data must be an object');
   const memoryDescriptor = { initial: INITIAL_MEMORY_PAGES, maximum: options.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES };
 
   const instantiate = (): LoadedPolicy => {
-    const policy = loadPolicySync(module, memoryDescriptor);
+    let policy: LoadedPolicy;
+    try {
+      policy = loadPolicySync(bundle.wasm, memoryDescriptor);
+    } catch (err) {
+      throw new TaskguardError('bundle_invalid', `policy.wasm in ${bundle.dir} does not load: ${describeError(err)}`, { cause: err });
+    }
     // opa-wasm's own typings leave this loose; the entrypoint table maps names to ids.
     const entrypoints = policy.entrypoints as Record<string, number> | undefined;
     if (!entrypoints || !(DECISION_ENTRYPOINT in entrypoints)) {
@@ -46,8 +51,9 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
     return policy;
   };
 
-  let policy = instantiate();
-  const entrypointId = (policy.entrypoints as Record<string, number>)[DECISION_ENTRYPOINT];
+  const evaluatorFor = (policy: LoadedPolicy): ((input: unknown) => unknown) =>
+    createWasmEvaluator(policy, (policy.entrypoints as Record<string, number>)[DECISION_ENTRYPOINT] as number);
+  let evaluate = evaluatorFor(instantiate());
 
   return {
     revision: bundle.manifest.revision,
@@ -57,11 +63,11 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
       const op = OPERATIONS.includes(input['op'] as Operation) ? (input['op'] as Operation) : undefined;
       let resultSet: unknown;
       try {
-        resultSet = policy.evaluate(input, entrypointId);
+        resultSet = evaluate(input);
       } catch (err) {
         // A trap can leave the instance's heap in any state: start the next call on a fresh one.
         try {
-          policy = instantiate();
+          evaluate = evaluatorFor(instantiate());
         } catch {
           // Keep the old instance; every later call that traps fails closed the same way.
         }
@@ -70,12 +76,4 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
       return parseDecision(resultSet, op);
     },
   };
-}
-
-function compileModule(bundle: PolicyBundle): WebAssembly.Module {
-  try {
-    return new WebAssembly.Module(bundle.wasm);
-  } catch (err) {
-    throw new TaskguardError('bundle_invalid', `policy.wasm in ${bundle.dir} is not valid webassembly`, { cause: err });
-  }
 }
