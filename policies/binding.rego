@@ -16,8 +16,14 @@ task_denials contains reason if {
 	count(task) > 0
 	not owner_matches(input)
 	not supervisor_may[input.op]
-	some reason in owner_mismatch
+	some reason in binding_reasons
 }
+
+# Why the caller is not the owner. Never empty when the owner check fails: the last rule is a backstop, so
+# a malformed owner can only ever deny.
+binding_reasons := owner_mismatch if count(owner_mismatch) > 0
+
+binding_reasons := {"owner_invalid"} if count(owner_mismatch) == 0
 
 # Compared on input directly; the mismatch set is only built when they differ.
 owner_matches(inp) if {
@@ -28,7 +34,9 @@ owner_matches(inp) if {
 	owner.client_id == inp.principal.client_id
 }
 
-owner := object.get(task, "owner", {})
+default owner := {}
+
+owner := task.owner if is_object(task.owner)
 
 owner_mismatch contains "tenant_mismatch" if object.get(owner, "tenant", "") != object.get(principal, "tenant", "")
 

@@ -297,3 +297,17 @@ test_binding_list_denied_never_carries_scope if {
 	inp := override(list_input, {"principal": {"act": {"sub": "svc-rogue"}, "roles": ["task-supervisor"]}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
+
+test_binding_owner_not_an_object_never_matches if {
+	every bad_owner in [null, "alice", 7, ["alice"], true] {
+		inp := {"op": "get", "now_ms": now, "principal": principal_alice, "task": object.union(alice_task_with({}), {"owner": bad_owner})}
+		tasks.decision == denied(["client_mismatch", "sub_mismatch", "tenant_mismatch"]) with input as inp
+	}
+}
+
+test_binding_owner_with_matching_fields_but_empty_tenant_is_invalid if {
+	# principal with empty tenant is incomplete anyway; the backstop reason keeps the binding deny non-empty.
+	p := object.union(principal_alice, {"tenant": ""})
+	t := object.union(alice_task_with({}), {"owner": {"sub": "alice", "tenant": "", "client_id": "reports-agent"}})
+	tasks.decision == denied(["owner_invalid", "principal_incomplete"]) with input as {"op": "get", "now_ms": now, "principal": p, "task": t}
+}

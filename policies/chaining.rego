@@ -18,7 +18,7 @@ chain_denials contains "task_missing" if count(task) == 0
 chain_denials contains reason if {
 	count(task) > 0
 	not owner_matches(input)
-	some reason in owner_mismatch
+	some reason in binding_reasons
 }
 
 chain_denials contains "task_expired" if {
