@@ -15,7 +15,7 @@ echo "== rego: opa test with coverage"
 bash scripts/opa-coverage.sh "$OPA"
 
 echo "== typescript: typecheck"
-npx tsc -p tsconfig.json --noEmit
+node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 
 echo "== fixtures through the committed wasm bundle"
 node --import tsx src/cli/entry.ts test fixtures
