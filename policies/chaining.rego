@@ -22,11 +22,14 @@ chain_denials contains reason if {
 }
 
 chain_denials contains "task_expired" if {
-	count(task) > 0
+	owner_matches(input)
 	not task_live(input)
 }
 
-chain_denials contains "task_terminal" if task_terminal(task)
+chain_denials contains "task_terminal" if {
+	owner_matches(input)
+	task_terminal(task)
+}
 
 chain_denials contains "unknown_tool" if not chain_tool
 

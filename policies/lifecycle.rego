@@ -1,25 +1,36 @@
 package taskguard.tasks
 
 # Lifecycle checks on a stored task: an expired task is gone for every operation (its owner and supervisors
-# included), terminal tasks cannot be cancelled, single-read results are revoked once read, and input is only
-# accepted while the task waits for it.
+# included), terminal tasks cannot be cancelled, single-read results are revoked once read, input is only
+# accepted while the task waits for it, and results and input need the task's tool to still be configured
+# (its revocation and step-up rules would otherwise silently vanish).
+# Only for a caller bound to the task: a stranger learns nothing of its state, not even in the audit log,
+# and is denied with the binding reasons alone, as if the task did not exist.
+caller_bound if owner_matches(input)
+
+caller_bound if supervisor_may[input.op]
+
 task_denials contains "task_expired" if {
 	count(task) > 0
+	caller_bound
 	not task_live(input)
 }
 
 task_denials contains "task_terminal" if {
+	caller_bound
 	input.op == "cancel"
 	task_terminal(task)
 }
 
 task_denials contains "result_revoked" if {
+	caller_bound
 	input.op == "result"
 	single_read_tool
 	object.get(task, "results_read", 0) >= 1
 }
 
 task_denials contains "not_awaiting_input" if {
+	caller_bound
 	input.op == "input"
 	count(task) > 0
 	object.get(task, "status", "") != "input_required"
@@ -36,3 +47,13 @@ task_terminal(t) if t.status == "completed"
 task_terminal(t) if t.status == "failed"
 
 task_terminal(t) if t.status == "cancelled"
+
+task_denials contains "unknown_tool" if {
+	caller_bound
+	tool_settings_needed(input.op)
+	not subject_tool
+}
+
+tool_settings_needed(o) if o == "result"
+
+tool_settings_needed(o) if o == "input"

@@ -124,3 +124,24 @@ test_lifecycle_input_by_supervisor_denied if {
 	t := alice_task_with({"status": "input_required"})
 	tasks.decision == denied(["client_mismatch", "sub_mismatch"]) with input as task_input_by("input", principal_supervisor, t)
 }
+
+test_lifecycle_stranger_learns_no_state if {
+	every status in ["completed", "failed", "cancelled", "working"] {
+		t := alice_task_with({"status": status, "results_read": 3, "expires_ms": now})
+		every op in ["get", "result", "cancel", "input"] {
+			tasks.decision == denied(["client_mismatch", "sub_mismatch"]) with input as task_input_by(op, principal_bob, t)
+		}
+	}
+}
+
+test_lifecycle_result_of_a_tool_no_longer_configured_is_denied if {
+	t := alice_task_with({"tool": "retired_tool", "status": "completed"})
+	tasks.decision == denied(["unknown_tool"]) with input as task_input("result", t)
+	tasks.decision == denied(["unknown_tool"]) with input as task_input("input", object.union(t, {"status": "input_required"}))
+}
+
+test_lifecycle_owner_can_still_see_and_stop_a_task_of_a_retired_tool if {
+	t := alice_task_with({"tool": "retired_tool"})
+	tasks.decision.allow with input as task_input("get", t)
+	tasks.decision.allow with input as task_input("cancel", t)
+}

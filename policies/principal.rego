@@ -2,7 +2,9 @@ package taskguard.tasks
 
 # Checks every operation makes of the caller and the clock. The host builds the principal from a verified
 # token only; these rules refuse to decide for one that lacks any part of the identity a task is bound to.
-principal := object.get(input, "principal", {})
+default principal := {}
+
+principal := input.principal if is_object(input.principal)
 
 principal_denials contains "principal_incomplete" if not principal_complete(principal)
 

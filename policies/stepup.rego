@@ -23,7 +23,11 @@ acr_ok if {
 	acr in step_up_rule.acr_values
 }
 
-auth_age_ok if not step_up_rule.max_age_s
+# A named rule, not `not is_number(step_up_rule.max_age_s)`: Rego evaluates a reference outside the
+# negation, so an absent max_age_s would make that body undefined rather than true.
+auth_age_ok if not has_max_age
+
+has_max_age if is_number(step_up_rule.max_age_s)
 
 auth_age_ok if {
 	auth_time := object.get(principal, "auth_time_ms", 0)
@@ -33,8 +37,9 @@ auth_age_ok if {
 	input.now_ms - auth_time <= step_up_rule.max_age_s * 1000
 }
 
-step_up_acr_values := concat(" ", object.get(step_up_rule, "acr_values", []))
+# The RFC 9470 challenge: only the parameters the rule sets.
+step_up_obligation := {k: v | some [k, v] in step_up_parameters}
 
-step_up_obligation := {"acr_values": step_up_acr_values, "max_age_s": step_up_rule.max_age_s} if step_up_rule.max_age_s
+step_up_parameters contains ["acr_values", concat(" ", step_up_rule.acr_values)] if count(object.get(step_up_rule, "acr_values", [])) > 0
 
-step_up_obligation := {"acr_values": step_up_acr_values} if not step_up_rule.max_age_s
+step_up_parameters contains ["max_age_s", step_up_rule.max_age_s] if is_number(step_up_rule.max_age_s)

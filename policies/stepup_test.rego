@@ -74,7 +74,7 @@ test_stepup_max_age_only_rule_accepts_any_acr if {
 
 test_stepup_max_age_only_rule_needs_auth_time if {
 	rule := {"result": {"max_age_s": 300}}
-	tasks.decision == step_up_required({"acr_values": "", "max_age_s": 300}) with input as export_result_by(principal_alice)
+	tasks.decision == step_up_required({"max_age_s": 300}) with input as export_result_by(principal_alice)
 		with data.tools as tools_with_field("export_data", "step_up", rule)
 }
 

@@ -84,7 +84,9 @@ function validateTool(tool: unknown, p: string, at: (p: string, m: string) => vo
   if (!isRecord(tool)) return at(p, 'must be a mapping');
   onlyKeys(tool, p, TOOL_KEYS, at);
   oneOf(tool['task_support'], `${p}.task_support`, ['required', 'optional', 'forbidden'], at);
-  oneOf(tool['risk'], `${p}.risk`, ['low', 'medium', 'high'], at);
+  // Required: chaining compares risks, and a guessed default would decide what may escalate.
+  if (tool['risk'] === undefined) at(`${p}.risk`, 'is required (low, medium or high)');
+  else oneOf(tool['risk'], `${p}.risk`, ['low', 'medium', 'high'], at);
   for (const key of ['required_scopes', 'allowed_roles', 'allowed_clients']) if (tool[key] !== undefined) stringList(tool[key], `${p}.${key}`, at);
   for (const key of ['default_ttl_ms', 'max_ttl_ms', 'poll_interval_ms']) positiveInt(tool[key], `${p}.${key}`, at, false);
   if (tool['single_read'] !== undefined && typeof tool['single_read'] !== 'boolean') at(`${p}.single_read`, 'must be true or false');

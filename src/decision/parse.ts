@@ -47,6 +47,8 @@ export function parseDecision(resultSet: unknown, op: Operation | undefined): De
   }
 
   if (decision.allow) {
+    // Defence in depth: whatever a policy says, nothing is allowed for an operation the host does not know.
+    if (op === undefined) problems.push('an allow for an unknown operation');
     if (decision.reasons.length > 0) problems.push('an allow carries deny reasons');
     // Obligations the host cannot act without: an allowed create must say how long the task may live.
     if (op === 'create' && decision.ttl_ms === undefined) problems.push('allowed create has no ttl_ms');
@@ -66,15 +68,21 @@ export function failClosed(reason: string, error: string): Decision {
   return { allow: false, reasons: [reason], delegated: false, error };
 }
 
+/** RFC 9470 parameters: acr_values (space-separated), max_age_s, or both; never neither. */
 function parseStepUp(value: unknown): StepUpObligation | undefined {
-  if (!isRecord(value) || typeof value['acr_values'] !== 'string') return undefined;
-  const out: StepUpObligation = { acr_values: value['acr_values'] };
+  if (!isRecord(value)) return undefined;
+  const out: StepUpObligation = {};
+  const acr = value['acr_values'];
+  if (acr !== undefined) {
+    if (typeof acr !== 'string' || acr === '') return undefined;
+    out.acr_values = acr;
+  }
   const maxAge = value['max_age_s'];
   if (maxAge !== undefined) {
     if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0) return undefined;
     out.max_age_s = maxAge;
   }
-  return out;
+  return out.acr_values === undefined && out.max_age_s === undefined ? undefined : out;
 }
 
 function readPositiveInt(raw: Record<string, unknown>, key: string, problems: string[], set: (v: number) => void): void {

@@ -49,9 +49,10 @@ export interface DecisionInput {
   chain?: { tool: string; depth: number };
 }
 
+/** At least one of the two is present. */
 export interface StepUpObligation {
   /** Space-separated, as RFC 9470's acr_values parameter. */
-  acr_values: string;
+  acr_values?: string;
   max_age_s?: number;
 }
 

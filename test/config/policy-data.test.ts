@@ -32,6 +32,7 @@ describe('policy data validation', () => {
     ['a risk outside the scale', { tools: { lookup: { risk: 'critical' } } }, /tools\.lookup\.risk: must be one of low, medium, high/],
     ['a step-up on no operation', { tools: { lookup: { step_up: { reslt: { max_age_s: 5 } } } } }, /step_up\.reslt: reslt is not an operation/],
     ['a step-up with no requirement', { tools: { lookup: { step_up: { result: {} } } } }, /needs acr_values or max_age_s/],
+    ['a tool without a risk', { tools: { lookup: { risk: null } } }, /tools\.lookup\.risk: is required/],
     ['a zero max ttl', { defaults: { max_ttl_ms: 0 } }, /defaults\.max_ttl_ms: must be a positive integer/],
     ['a supervisor granted chain', { supervisors: { roles: { boss: { operations: ['chain'] } } } }, /chain cannot be delegated/],
     ['an escalation pair to an unknown tool', { chaining: { allow_escalation: [{ from: 'lookup', to: 'nuke' }] } }, /allow_escalation\[\d+\]\.to: must name a tool/],

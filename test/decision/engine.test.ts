@@ -80,19 +80,19 @@ describe('decision engine failing closed on what a policy returns', () => {
 
   it('a runtime error (conflicting values) is a deny with the cause, and the next call still works', () => {
     const bundle = buildTempBundle({
-      'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "ok"\n\ndecision := input.x if input.op == "boom"\n\ndecision := input.y if input.op == "boom"'),
+      'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "get"\n\ndecision := input.x if input.op == "cancel"\n\ndecision := input.y if input.op == "cancel"'),
     });
     const decider = createDecider(bundle);
-    const d = decider.decide({ op: 'boom', x: 1, y: 2 });
+    const d = decider.decide({ op: 'cancel', x: 1, y: 2 });
     assert.equal(d.allow, false);
     assert.deepEqual(d.reasons, ['policy_error']);
     assert.match(d.error ?? '', /conflict|abort|complete rules/i);
-    assert.equal(decider.decide({ op: 'ok' }).allow, true);
+    assert.equal(decider.decide({ op: 'get' }).allow, true);
   });
 
   it('an undefined decision is a deny', () => {
-    const bundle = buildTempBundle({ 'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "ok"') });
-    const d = createDecider(bundle).decide({ op: 'other' });
+    const bundle = buildTempBundle({ 'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "get"') });
+    const d = createDecider(bundle).decide({ op: 'cancel' });
     assert.deepEqual([d.allow, d.reasons], [false, ['no_decision']]);
   });
 
@@ -105,6 +105,7 @@ describe('decision engine failing closed on what a policy returns', () => {
     ['a deny without a reason', '{"allow": false, "reasons": [], "delegated": false}'],
     ['a negative ttl', '{"allow": true, "reasons": [], "delegated": false, "ttl_ms": -1}'],
     ['step_up_required without an obligation', '{"allow": false, "reasons": ["step_up_required"], "delegated": false}'],
+    ['a step_up obligation with no parameter', '{"allow": false, "reasons": ["step_up_required"], "delegated": false, "step_up": {}}'],
   ];
   for (const [label, value] of malformed) {
     it(`${label} is a malformed_decision deny`, () => {
@@ -115,6 +116,14 @@ describe('decision engine failing closed on what a policy returns', () => {
       assert.ok(d.error, 'carries the cause');
     });
   }
+
+  it('an allow for an operation the host does not know is malformed, whatever the policy says', () => {
+    const bundle = buildTempBundle({ 'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false}') });
+    for (const op of ['delete', undefined, 'GET']) {
+      const d = createDecider(bundle).decide({ op });
+      assert.deepEqual([d.allow, d.reasons], [false, ['malformed_decision']], String(op));
+    }
+  });
 
   it('an allowed create without ttl_ms is malformed: the host could not cap the task', () => {
     const bundle = buildTempBundle({ 'p.rego': policy('decision := {"allow": true, "reasons": [], "delegated": false}') });
