@@ -14,7 +14,7 @@ task_denials contains "task_missing" if count(task) == 0
 
 task_denials contains reason if {
 	count(task) > 0
-	not owner_matches(input)
+	not is_owner
 	not supervisor_may[input.op]
 	some reason in binding_reasons
 }
@@ -23,9 +23,11 @@ task_denials contains reason if {
 # a malformed owner can only ever deny.
 binding_reasons := owner_mismatch if count(owner_mismatch) > 0
 
-binding_reasons := {"owner_invalid"} if count(owner_mismatch) == 0
+else := {"owner_invalid"}
 
-# Compared on input directly; the mismatch set is only built when they differ.
+# Compared on input directly, once per evaluation; the mismatch set is only built when they differ.
+is_owner if owner_matches(input)
+
 owner_matches(inp) if {
 	owner := inp.task.owner
 	nonempty_string(owner.tenant)
@@ -64,7 +66,7 @@ default delegated := false
 # A supervisor acting on a task of its own tenant that it does not own.
 delegated if {
 	task_op(input.op)
-	not owner_matches(input)
+	not is_owner
 	supervisor_may[input.op]
 }
 

@@ -17,17 +17,17 @@ chain_denials contains "task_missing" if count(task) == 0
 
 chain_denials contains reason if {
 	count(task) > 0
-	not owner_matches(input)
+	not is_owner
 	some reason in binding_reasons
 }
 
 chain_denials contains "task_expired" if {
-	owner_matches(input)
+	is_owner
 	not task_live(input)
 }
 
 chain_denials contains "task_terminal" if {
-	owner_matches(input)
+	is_owner
 	task_terminal(task)
 }
 
@@ -78,5 +78,5 @@ valid_depth(depth) if {
 	is_number(depth)
 	depth >= 1
 	depth == floor(depth)
-	depth <= object.get(defaults, "max_chain_depth", 1)
+	depth <= object.get(data.defaults, "max_chain_depth", 1)
 }

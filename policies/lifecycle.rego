@@ -6,9 +6,9 @@ package taskguard.tasks
 # (its revocation and step-up rules would otherwise silently vanish).
 # Only for a caller bound to the task: a stranger learns nothing of its state, not even in the audit log,
 # and is denied with the binding reasons alone, as if the task did not exist.
-caller_bound if owner_matches(input)
+caller_bound if is_owner
 
-caller_bound if supervisor_may[input.op]
+else if supervisor_may[input.op]
 
 task_denials contains "task_expired" if {
 	count(task) > 0
@@ -17,21 +17,21 @@ task_denials contains "task_expired" if {
 }
 
 task_denials contains "task_terminal" if {
-	caller_bound
 	input.op == "cancel"
+	caller_bound
 	task_terminal(task)
 }
 
 task_denials contains "result_revoked" if {
-	caller_bound
 	input.op == "result"
+	caller_bound
 	single_read_tool
 	object.get(task, "results_read", 0) >= 1
 }
 
 task_denials contains "not_awaiting_input" if {
-	caller_bound
 	input.op == "input"
+	caller_bound
 	count(task) > 0
 	object.get(task, "status", "") != "input_required"
 }
@@ -49,8 +49,8 @@ task_terminal(t) if t.status == "failed"
 task_terminal(t) if t.status == "cancelled"
 
 task_denials contains "unknown_tool" if {
-	caller_bound
 	tool_settings_needed(input.op)
+	caller_bound
 	not subject_tool
 }
 

@@ -53,56 +53,38 @@ deny contains reason if {
 	some reason in chain_denials
 }
 
-no_denials if count(deny) == 0
-
 # Step-up is decided after every other rule, so it is only ever offered to a caller who would otherwise be
 # allowed: a foreign task must never answer "step up and try again".
-allow if {
-	no_denials
+decision := {"allow": false, "reasons": sort(deny), "delegated": false} if {
+	count(deny) > 0
+} else := allowed_decision if {
 	not step_up_pending
-}
-
-decision := allowed_decision if allow
-
-decision := {
+} else := {
 	"allow": false,
 	"reasons": ["step_up_required"],
 	"delegated": delegated,
 	"step_up": step_up_obligation,
-} if {
-	no_denials
-	step_up_pending
 }
 
-decision := {"allow": false, "reasons": sort(deny), "delegated": false} if not no_denials
-
-# Allowed decisions carry the obligations of their operation.
-allowed_decision := {
-	"allow": true, "reasons": [], "delegated": false,
-	"ttl_ms": effective_ttl_ms, "poll_interval_ms": poll_interval_ms,
-} if input.op == "create"
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "poll_interval_ms": poll_interval_ms} if input.op == "get"
-
-allowed_decision := {
-	"allow": true, "reasons": [], "delegated": false,
-	"poll_interval_ms": poll_interval_ms, "list_scope": list_scope,
-} if input.op == "list"
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "revoke_after_result": true} if {
+# Allowed decisions carry the obligations of their operation. One else chain: the first matching
+# operation ends the evaluation (separate bodies would all be evaluated, to rule out conflicts).
+allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "poll_interval_ms": poll_interval_ms} if {
+	input.op == "get"
+} else := {"allow": true, "reasons": [], "delegated": delegated, "revoke_after_result": true} if {
 	input.op == "result"
 	single_read_tool
+} else := {"allow": true, "reasons": [], "delegated": delegated} if {
+	task_op(input.op)
+} else := {
+	"allow": true, "reasons": [], "delegated": false,
+	"ttl_ms": effective_ttl_ms, "poll_interval_ms": poll_interval_ms,
+} if {
+	input.op == "create"
+} else := {
+	"allow": true, "reasons": [], "delegated": false,
+	"poll_interval_ms": poll_interval_ms, "list_scope": list_scope,
+} if {
+	input.op == "list"
+} else := {"allow": true, "reasons": [], "delegated": false} if {
+	known_op(input.op)
 }
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if {
-	input.op == "result"
-	not single_read_tool
-}
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if input.op == "cancel"
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated} if input.op == "input"
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "chain"
-
-allowed_decision := {"allow": true, "reasons": [], "delegated": false} if input.op == "call"

@@ -33,7 +33,7 @@ auth_age_ok if {
 	auth_time := object.get(principal, "auth_time_ms", 0)
 	is_number(auth_time)
 	auth_time > 0
-	auth_time <= input.now_ms + object.get(defaults, "clock_skew_ms", 0)
+	auth_time <= input.now_ms + object.get(data.defaults, "clock_skew_ms", 0)
 	input.now_ms - auth_time <= step_up_rule.max_age_s * 1000
 }
 

@@ -7,9 +7,12 @@ package taskguard.tasks
 # operation that names a task, chain included: its parent sets the chaining ceiling).
 subject_tool_name := object.get(input, ["tool", "name"], "") if starts_tool(input.op)
 
-subject_tool_name := object.get(task, "tool", "") if not starts_tool(input.op)
+else := object.get(task, "tool", "")
 
-subject_tool := data.tools[subject_tool_name]
+# Resolved in one chain rather than through subject_tool_name: one rule fewer on every decision.
+subject_tool := data.tools[object.get(input, ["tool", "name"], "")] if {
+	starts_tool(input.op)
+} else := data.tools[object.get(task, "tool", "")]
 
 # Async eligibility: required | optional | forbidden; absent means forbidden (the MCP default).
 task_support(t) := object.get(t, "task_support", "forbidden")

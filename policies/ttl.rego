@@ -1,22 +1,20 @@
 package taskguard.tasks
 
 # TTL: the receiver's cap wins. effective = min(requested or the tool default, the tool's max, the global
-# max). The poll interval comes from the tool, else the defaults.
-default defaults := {}
+# max). The poll interval comes from the tool, else the defaults. data.defaults is read directly (the
+# config loader requires it): a rule in between would cost a memoisation insert on every decision.
 
-defaults := data.defaults
+poll_interval_ms := object.get(subject_tool, "poll_interval_ms", data.defaults.poll_interval_ms) if subject_tool
 
-poll_interval_ms := object.get(subject_tool, "poll_interval_ms", defaults.poll_interval_ms) if subject_tool
-
-poll_interval_ms := defaults.poll_interval_ms if not subject_tool
+else := data.defaults.poll_interval_ms
 
 requested_ttl_ms := object.get(input, ["request", "ttl_ms"], null)
 
 wanted_ttl_ms := requested_ttl_ms if requested_ttl_ms != null
 
-wanted_ttl_ms := object.get(subject_tool, "default_ttl_ms", defaults.default_ttl_ms) if requested_ttl_ms == null
+else := object.get(subject_tool, "default_ttl_ms", data.defaults.default_ttl_ms)
 
-effective_ttl_ms := min({wanted_ttl_ms, object.get(subject_tool, "max_ttl_ms", defaults.max_ttl_ms), defaults.max_ttl_ms})
+effective_ttl_ms := min({wanted_ttl_ms, object.get(subject_tool, "max_ttl_ms", data.defaults.max_ttl_ms), data.defaults.max_ttl_ms})
 
 tool_denials contains "invalid_ttl" if {
 	input.op == "create"
