@@ -1,0 +1,40 @@
+import type { Benchmark } from './lib/benchmark.js';
+
+/**
+ * `npm run bench -- <name> [flags]`. Benchmarks are listed here and loaded only when chosen; to add one (say
+ * a host load run), write bench/<name>.ts exporting an entry point and add a line below.
+ */
+const BENCHMARKS: readonly Benchmark[] = [
+  {
+    name: 'decision',
+    summary: 'per-decision latency: in-process wasm vs the same policy behind opa run --server (REST)',
+    load: async () => (await import('./decision.js')).runDecisionBenchmark,
+  },
+];
+
+function available(): string {
+  const width = Math.max(...BENCHMARKS.map((b) => b.name.length));
+  return `usage: npm run bench -- <name> [flags]   (<name> --help for its flags)\navailable:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(width)}  ${b.summary}`).join('\n')}`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const benchmark = BENCHMARKS.find((b) => b.name === name);
+  if (!benchmark) {
+    console.error(name === undefined ? 'bench: which benchmark?' : `bench: no benchmark named ${name}`);
+    console.error(available());
+    return 2;
+  }
+  const run = await benchmark.load();
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+  },
+);
