@@ -1,5 +1,6 @@
 import { isRecord } from '../decision/parse.js';
 import { OPERATIONS } from '../decision/types.js';
+import { deepFreeze } from '../util/freeze.js';
 import { TaskguardError } from '../errors.js';
 import { readYamlFile } from '../util/yaml-file.js';
 
@@ -28,6 +29,16 @@ export function validatePolicyData(raw: unknown, source = 'policy data'): Readon
   else for (const [name, tool] of Object.entries(tools)) {
     toolNames.add(name);
     validateTool(tool, `tools.${name}`, at);
+  }
+
+  const limits = raw['limits'];
+  if (limits !== undefined) {
+    if (!isRecord(limits)) at('limits', 'must be a mapping');
+    else {
+      onlyKeys(limits, 'limits', ['operations_per_minute', 'live_tasks_per_principal'], at);
+      positiveInt(limits['operations_per_minute'], 'limits.operations_per_minute', at, false);
+      positiveInt(limits['live_tasks_per_principal'], 'limits.live_tasks_per_principal', at, false);
+    }
   }
 
   const actors = raw['actors'];
@@ -131,13 +142,6 @@ function stringList(value: unknown, p: string, at: (p: string, m: string) => voi
   return value as string[];
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** Reads and validates a policy data file (YAML or JSON). */
 export function loadPolicyData(file: string): Readonly<Record<string, unknown>> {

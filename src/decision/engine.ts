@@ -1,5 +1,6 @@
 import { loadPolicySync, type LoadedPolicy } from './opa-wasm.js';
 import { createWasmEvaluator } from './wasm-eval.js';
+import { deepFreeze } from '../util/freeze.js';
 import { TaskguardError, describeError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 import { DECISION_ENTRYPOINT, readBundle, type PolicyBundle } from './bundle.js';
@@ -13,6 +14,8 @@ export interface Decider {
   readonly revision: string;
   /** sha256 of the canonical JSON of the data in force. */
   readonly dataRevision: string;
+  /** The data in force (frozen): hosts read tool settings and limits from the same document policies see. */
+  readonly data: Readonly<Record<string, unknown>>;
 }
 
 export interface DeciderOptions {
@@ -55,7 +58,9 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
     createWasmEvaluator(policy, (policy.entrypoints as Record<string, number>)[DECISION_ENTRYPOINT] as number);
   let evaluate = evaluatorFor(instantiate());
 
+  const frozen = deepFreeze(structuredClone(data));
   return {
+    data: frozen,
     revision: bundle.manifest.revision,
     dataRevision: sha256Hex(canonicalJson(data)),
     decide(input: unknown): Decision {

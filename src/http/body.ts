@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; message: string };
+
+/** Reads a JSON request body up to `maxBytes`; anything larger is refused before it is buffered. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) return { ok: false, status: 415, message: 'content-type must be application/json' };
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      req.destroy();
+      return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, message: 'request body is not valid json' };
+  }
+}

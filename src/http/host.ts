@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { principalFromAuthInfo } from '../identity/principal.js';
+import type { Taskguard } from '../tasks/runtime.js';
+import type { StepUpObligation } from '../decision/types.js';
+import { stepUpData, TASKGUARD_RPC_ERRORS } from '../tasks/rpc-errors.js';
+import { authenticate } from './bearer.js';
+import { readJsonBody } from './body.js';
+
+export interface HttpHostOptions {
+  verifier: OAuthTokenVerifier;
+  guard: Taskguard;
+  /** Builds a fresh McpServer for a new session; the host attaches the guard to it. */
+  createMcpServer: () => McpServer;
+  host?: string;
+  port?: number;
+  path?: string;
+  /** Host header values accepted (DNS rebinding protection); defaults to the listen address. */
+  allowedHosts?: string[];
+  maxBodyBytes?: number;
+  resourceMetadataUrl?: string;
+}
+
+export interface HttpHost {
+  readonly server: Server;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  sessions(): number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  mcp: McpServer;
+  /** The identity that opened the session. The session id alone never authorizes anything. */
+  owner: string;
+}
+
+/**
+ * Streamable HTTP for guarded MCP servers. Every request is authenticated with a bearer token; a session
+ * is bound to the principal that opened it, and a request naming a session that is not the caller's is
+ * answered exactly as one naming no session at all.
+ */
+export function createHttpHost(options: HttpHostOptions): HttpHost {
+  const path = options.path ?? '/mcp';
+  const maxBody = options.maxBodyBytes ?? 1_048_576;
+  const sessions = new Map<string, Session>();
+  let allowedHosts = options.allowedHosts;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendError(res, 500, -32603, 'internal error');
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) return sendError(res, 404, -32601, 'not found');
+    if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
+
+    const auth = await authenticate(req, options.verifier, options.resourceMetadataUrl);
+    if (!auth.ok) {
+      res.setHeader('WWW-Authenticate', auth.challenge);
+      return sendError(res, auth.status, -32001, auth.message);
+    }
+    const owner = ownerKey(auth.authInfo);
+    if (!owner) return sendError(res, 401, -32001, 'token carries no usable identity');
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = auth.authInfo;
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const parsed = await readJsonBody(req, maxBody);
+      if (!parsed.ok) return sendError(res, parsed.status, parsed.status === 400 ? -32700 : -32600, parsed.message);
+      body = parsed.value;
+    }
+
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      // Someone else's session id gets the answer an unknown one gets.
+      if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found');
+      const stepUp = req.method === 'POST' ? await options.guard.preflightStepUp(body, auth.authInfo) : undefined;
+      if (stepUp) return sendStepUp(res, body, stepUp, options.resourceMetadataUrl);
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided');
+
+    const mcp = options.createMcpServer();
+    options.guard.attach(mcp);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, mcp, owner }),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  return {
+    server,
+    sessions: () => sessions.size,
+    listen: () => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        const { address, port } = server.address() as AddressInfo;
+        allowedHosts ??= [`${address}:${port}`, `localhost:${port}`];
+        resolve(`http://${address}:${port}${path}`);
+      });
+    }),
+    async close() {
+      for (const session of sessions.values()) await session.transport.close().catch(() => {});
+      sessions.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open SSE streams would keep server.close waiting forever.
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function ownerKey(authInfo: AuthInfo): string | undefined {
+  const p = principalFromAuthInfo(authInfo);
+  return p ? `${p.tenant}\0${p.sub}\0${p.clientId}` : undefined;
+}
+
+/** RFC 9470: 401 with an insufficient_user_authentication challenge, and the JSON-RPC error in the body. */
+function sendStepUp(res: ServerResponse, body: unknown, obligation: StepUpObligation, resourceMetadataUrl: string | undefined): void {
+  const params = [
+    'error="insufficient_user_authentication"',
+    'error_description="a more recent or stronger authentication is required"',
+    ...(obligation.acr_values !== undefined ? [`acr_values="${obligation.acr_values}"`] : []),
+    ...(obligation.max_age_s !== undefined ? [`max_age=${obligation.max_age_s}`] : []),
+    ...(resourceMetadataUrl ? [`resource_metadata="${resourceMetadataUrl}"`] : []),
+  ];
+  res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
+  const id = typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : null;
+  res.writeHead(401, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: TASKGUARD_RPC_ERRORS.stepUpRequired, message: 'step-up authentication required', data: stepUpData(obligation) } }));
+}
+
+function sendError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}

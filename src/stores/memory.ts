@@ -1,0 +1,106 @@
+import type { TaskOwner, TaskStatus } from '../decision/types.js';
+import type { ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
+
+const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/** Owner key: the three binding fields, unambiguous (NUL cannot occur in a verified claim string). */
+export function ownerKey(owner: TaskOwner): string {
+  return `${owner.tenant}\0${owner.sub}\0${owner.client_id}`;
+}
+
+/**
+ * In-memory TaskStore for tests and single-process hosts. Records are copied in and out, so no caller can
+ * change stored state except through the methods; per-owner and per-tenant indexes keep listing inside the
+ * scope before paging.
+ */
+export class MemoryTaskStore implements TaskStore {
+  readonly #tasks = new Map<string, TaskRecord>();
+  readonly #byOwner = new Map<string, Set<string>>();
+  readonly #byTenant = new Map<string, Set<string>>();
+
+  async create(record: TaskRecord): Promise<void> {
+    if (this.#tasks.has(record.id)) throw new Error('task id already exists');
+    this.#tasks.set(record.id, structuredClone(record));
+    index(this.#byOwner, ownerKey(record.owner)).add(record.id);
+    index(this.#byTenant, record.owner.tenant).add(record.id);
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const record = this.#tasks.get(id);
+    return record ? structuredClone(record) : undefined;
+  }
+
+  async list(scope: ListScope, nowMs: number, after: ListPosition | undefined, limit: number): Promise<{ records: TaskRecord[]; more: boolean }> {
+    const ids = scope.kind === 'owner' ? this.#byOwner.get(ownerKey(scope.owner)) : this.#byTenant.get(scope.tenant);
+    const inScope = [...(ids ?? [])]
+      .map((id) => this.#tasks.get(id))
+      .filter((r): r is TaskRecord => r !== undefined && r.expiresMs > nowMs)
+      .filter((r) => after === undefined || comparePosition(r, after) > 0)
+      .sort(comparePosition);
+    return { records: inScope.slice(0, limit).map((r) => structuredClone(r)), more: inScope.length > limit };
+  }
+
+  async transition(id: string, from: readonly TaskStatus[], patch: StatusPatch, nowMs: number): Promise<TaskRecord | undefined> {
+    const record = this.#tasks.get(id);
+    if (!record || !from.includes(record.status)) return undefined;
+    if (TERMINAL.has(record.status)) return undefined;
+    Object.assign(record, structuredClone(patch), { updatedMs: nowMs });
+    return structuredClone(record);
+  }
+
+  async recordResultRead(id: string, revoke: boolean, nowMs: number): Promise<TaskRecord | undefined> {
+    const record = this.#tasks.get(id);
+    if (!record) return undefined;
+    if (revoke && record.resultsRead >= 1) return undefined;
+    const answer = structuredClone(record);
+    record.resultsRead += 1;
+    record.updatedMs = nowMs;
+    if (revoke) {
+      // The payload leaves with this answer and is gone from the store.
+      delete record.outcome;
+      record.revoked = true;
+    }
+    answer.resultsRead = record.resultsRead;
+    return answer;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const record = this.#tasks.get(id);
+    if (!record) return false;
+    this.#tasks.delete(id);
+    this.#byOwner.get(ownerKey(record.owner))?.delete(id);
+    this.#byTenant.get(record.owner.tenant)?.delete(id);
+    return true;
+  }
+
+  async expired(nowMs: number, limit: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const record of this.#tasks.values()) {
+      if (out.length >= limit) break;
+      if (record.expiresMs <= nowMs) out.push(record.id);
+    }
+    return out;
+  }
+
+  async countLive(owner: TaskOwner, nowMs: number): Promise<number> {
+    let count = 0;
+    for (const id of this.#byOwner.get(ownerKey(owner)) ?? []) {
+      const record = this.#tasks.get(id);
+      if (record && record.expiresMs > nowMs && !TERMINAL.has(record.status)) count += 1;
+    }
+    return count;
+  }
+}
+
+function comparePosition(a: ListPosition, b: ListPosition): number {
+  return a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function index(map: Map<string, Set<string>>, key: string): Set<string> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}

@@ -1,0 +1,27 @@
+import type { Operation, TaskStatus } from '../decision/types.js';
+
+/**
+ * What the guard hands its audit log: one entry per decision (allow or deny) and per lifecycle transition.
+ * Principals appear only as (tenant, sub, client_id); nothing here can carry a token.
+ */
+export interface GuardAuditEntry {
+  kind: 'decision' | 'lifecycle';
+  op?: Operation;
+  event?: 'created' | 'status' | 'result_read' | 'cancelled' | 'expired' | 'revoked';
+  decision_id?: string;
+  principal: { tenant: string; sub: string; client_id: string } | null;
+  task_id: string | null;
+  tool: string | null;
+  allow?: boolean;
+  reasons?: string[];
+  delegated?: boolean;
+  status?: TaskStatus;
+  status_message?: string;
+  policy_revision: string;
+  data_revision?: string;
+  error?: string;
+}
+
+export interface GuardAuditSink {
+  append(entry: GuardAuditEntry): unknown;
+}

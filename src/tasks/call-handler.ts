@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { principalFromAuthInfo, type Principal } from '../identity/principal.js';
+import type { TaskRecord } from '../stores/types.js';
+import type { GuardCore } from './core.js';
+import { ownerOf } from './inputs.js';
+import { GuardRpcError, taskLimitReached, unauthenticated, wireMessage } from './rpc-errors.js';
+import { parseArguments, runTool, toolDenial } from './run-tool.js';
+import type { GuardedTool, TaskControl } from './tools.js';
+import { toWireTask } from './wire.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export function requirePrincipal(extra: Extra): Principal {
+  const principal = principalFromAuthInfo(extra.authInfo);
+  if (!principal) throw unauthenticated();
+  return principal;
+}
+
+/** tools/call: a plain call is decided as `call` and runs inline; with params.task it is decided as `create`. */
+export function createCallToolHandler(core: GuardCore, server: McpServer) {
+  return async (request: CallToolRequest, extra: Extra): Promise<CallToolResult | { task: ReturnType<typeof toWireTask> }> => {
+    const principal = requirePrincipal(extra);
+    const name = request.params.name;
+    const asTask = request.params.task !== undefined;
+    core.throttle(principal, asTask ? 'create' : 'call');
+    const tool = core.tools.get(name);
+
+    const requestedTtl = asTask ? request.params.task?.ttl : undefined;
+    const { decision, decisionId } = core.decide({
+      op: asTask ? 'create' : 'call',
+      principal,
+      tool: name,
+      ...(asTask ? { requestedTtlMs: requestedTtl ?? null } : {}),
+    });
+    if (!decision.allow) throw toolDenial(decision.reasons, decision.step_up, name);
+    // Policy data knows the tool but this server does not serve it: nothing to run.
+    if (!tool) throw new GuardRpcError(ErrorCode.InvalidParams, `tool ${name} not found`);
+    const args = parseArguments(tool, request.params.arguments);
+
+    if (!asTask) {
+      return runToolSafely(core, tool, args, { principal, signal: extra.signal, depth: 0 });
+    }
+
+    const live = await core.store.countLive(ownerOf(principal), core.now());
+    if (live >= core.limits.liveTasksPerPrincipal) throw taskLimitReached(core.limits.liveTasksPerPrincipal);
+    const record = await createRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000);
+    core.lifecycle('created', record, { principal, op: 'create', decisionId });
+    startWorker(core, server, tool, args, principal, record);
+    return { task: toWireTask(record) };
+  };
+}
+
+async function createRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: number, pollIntervalMs: number): Promise<TaskRecord> {
+  const now = core.now();
+  const record: TaskRecord = {
+    id: randomUUID(),
+    tool,
+    owner: ownerOf(principal),
+    scopes: [...principal.scopes],
+    status: 'working',
+    createdMs: now,
+    updatedMs: now,
+    ttlMs,
+    expiresMs: now + ttlMs,
+    pollIntervalMs,
+    resultsRead: 0,
+    revoked: false,
+  };
+  await core.store.create(record);
+  return record;
+}
+
+/**
+ * Runs the tool in the background. Completion is a compare-and-set from a live status, so a task cancelled
+ * or expired meanwhile stays as it is; the abort signal stops the work itself on cancel and on expiry.
+ */
+function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, record: TaskRecord): void {
+  const controller = core.workers.start(record.id);
+  core.workers.scheduleExpiry(record.id, record.expiresMs - core.now(), () => void expireTask(core, record.id));
+  const notify = (r: TaskRecord): void => {
+    core.workers.changed(r.id);
+    // Best effort (MCP: MAY); requestors poll regardless.
+    server.server.notification({ method: 'notifications/tasks/status', params: toWireTask(r) }).catch(() => {});
+  };
+  const control: TaskControl = {
+    id: record.id,
+    async setStatusMessage(message: string) {
+      const updated = await core.store.transition(record.id, ['working', 'input_required'], { statusMessage: message.slice(0, 1000) }, core.now());
+      if (updated) {
+        core.lifecycle('status', updated);
+        notify(updated);
+      }
+    },
+  };
+
+  void (async () => {
+    let outcome: TaskRecord['outcome'];
+    let status: 'completed' | 'failed';
+    try {
+      const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0 });
+      outcome = { kind: 'result', result: result as Record<string, unknown> };
+      status = result.isError ? 'failed' : 'completed';
+    } catch (err) {
+      outcome = err instanceof McpError || err instanceof GuardRpcError
+        ? { kind: 'error', code: err.code, message: wireMessage(err) }
+        : { kind: 'error', code: ErrorCode.InternalError, message: 'tool execution failed' };
+      status = 'failed';
+    } finally {
+      core.workers.finished(record.id);
+    }
+    const done = await core.store.transition(record.id, ['working', 'input_required'], { status, outcome }, core.now());
+    if (done) {
+      core.lifecycle('status', done);
+      notify(done);
+    }
+  })();
+}
+
+/** An expired task stops and disappears, for everyone. */
+export async function expireTask(core: GuardCore, id: string): Promise<void> {
+  const record = await core.store.get(id);
+  core.workers.forget(id, 'task expired');
+  if (record && (await core.store.delete(id))) core.lifecycle('expired', record);
+}
+
+async function runToolSafely(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, scope: Parameters<typeof runTool>[3]): Promise<CallToolResult> {
+  try {
+    return await runTool(core, tool, args, scope);
+  } catch (err) {
+    if (err instanceof McpError || err instanceof GuardRpcError) throw err;
+    return { content: [{ type: 'text', text: 'tool execution failed' }], isError: true };
+  }
+}

@@ -1,0 +1,56 @@
+import type { DecisionInput, Operation, PrincipalInput, TaskOwner, TaskRecordInput } from '../decision/types.js';
+import type { Principal } from '../identity/principal.js';
+import type { TaskRecord } from '../stores/types.js';
+
+/** The decision input's principal: only from the verified token's Principal, never from request params. */
+export function principalInput(p: Principal): PrincipalInput {
+  return {
+    sub: p.sub,
+    tenant: p.tenant,
+    client_id: p.clientId,
+    scopes: p.scopes,
+    roles: p.roles,
+    acr: p.acr,
+    auth_time_ms: p.authTimeMs,
+    ...(p.act ? { act: { sub: p.act.sub } } : {}),
+  };
+}
+
+export function ownerOf(p: Principal): TaskOwner {
+  return { sub: p.sub, tenant: p.tenant, client_id: p.clientId };
+}
+
+export function taskInput(r: TaskRecord): TaskRecordInput {
+  return {
+    id: r.id,
+    status: r.status,
+    tool: r.tool,
+    owner: r.owner,
+    scopes: r.scopes,
+    created_ms: r.createdMs,
+    expires_ms: r.expiresMs,
+    results_read: r.resultsRead,
+  };
+}
+
+export interface InputParts {
+  op: Operation;
+  nowMs: number;
+  principal: Principal;
+  tool?: string;
+  requestedTtlMs?: number | null;
+  task?: TaskRecord;
+  chain?: { tool: string; depth: number };
+}
+
+export function decisionInput(parts: InputParts): DecisionInput {
+  return {
+    op: parts.op,
+    now_ms: parts.nowMs,
+    principal: principalInput(parts.principal),
+    ...(parts.tool !== undefined ? { tool: { name: parts.tool } } : {}),
+    ...(parts.op === 'create' ? { request: { ttl_ms: parts.requestedTtlMs ?? null } } : {}),
+    ...(parts.task ? { task: taskInput(parts.task) } : {}),
+    ...(parts.chain ? { chain: parts.chain } : {}),
+  };
+}

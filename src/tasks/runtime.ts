@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CallToolRequestSchema, CancelTaskRequestSchema, GetTaskPayloadRequestSchema, GetTaskRequestSchema, ListTasksRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Decider } from '../decision/engine.js';
+import type { StepUpObligation } from '../decision/types.js';
+import { preflightStepUp } from './preflight.js';
+import { isRecord } from '../decision/parse.js';
+import { TaskguardError } from '../errors.js';
+import { MemoryTaskStore } from '../stores/memory.js';
+import type { TaskStore } from '../stores/types.js';
+import type { GuardAuditSink } from './audit-port.js';
+import { createCallToolHandler, expireTask } from './call-handler.js';
+import { GuardCore, type GuardLimits } from './core.js';
+import { createCursorCodec } from './cursor.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createCancelHandler, createGetHandler, createListHandler, createResultHandler } from './task-handlers.js';
+import type { GuardedTool, GuardedToolConfig, ToolHandler } from './tools.js';
+import { Workers } from './workers.js';
+
+export interface TaskguardOptions {
+  decider: Decider;
+  store?: TaskStore;
+  audit?: GuardAuditSink;
+  /** Defaults to Date.now; tests may pin it. */
+  now?: () => number;
+  /** Key for tasks/list cursors; random per process unless hosts share tasks and must accept each other's. */
+  cursorSecret?: Uint8Array;
+  /** How often expired tasks are swept (each timer already expires its own task); default 1000 ms. */
+  sweepIntervalMs?: number;
+}
+
+export interface Taskguard {
+  /** Registers a tool on every attached server (present and future); its eligibility comes from policy data. */
+  registerTool(name: string, config: GuardedToolConfig, handler: ToolHandler): void;
+  /**
+   * Takes over tools/call and tasks/get|result|list|cancel on `server` and declares the tasks capability.
+   * Call before server.connect(). All of the server's tools must be registered through taskguard.
+   */
+  attach(server: McpServer): void;
+  readonly store: TaskStore;
+  /**
+   * For transports that can challenge at their own layer (HTTP 401, RFC 9470): decides `message` without side
+   * effects and returns the step-up obligation when that is the answer (that decision is then audited).
+   */
+  preflightStepUp(message: unknown, authInfo: AuthInfo | undefined): Promise<StepUpObligation | undefined>;
+  /** Tasks whose tool is still running in this process. */
+  running(): number;
+  /** Stops every running task (their records stay), the sweeper and the timers. */
+  close(): void;
+}
+
+const SWEEP_BATCH = 500;
+
+export function createTaskguard(options: TaskguardOptions): Taskguard {
+  const store = options.store ?? new MemoryTaskStore();
+  const now = options.now ?? Date.now;
+  const limits = readLimits(options.decider.data);
+  const tools = new Map<string, GuardedTool>();
+  const core = new GuardCore(options.decider, store, options.audit, now, tools, new Workers(),
+    createRateLimiter(limits.operationsPerMinute), createCursorCodec(options.cursorSecret ?? randomBytes(32)), limits);
+  const servers: McpServer[] = [];
+
+  const sweeper = setInterval(() => {
+    void store.expired(now(), SWEEP_BATCH).then((ids) => Promise.all(ids.map((id) => expireTask(core, id)))).catch(() => {});
+  }, options.sweepIntervalMs ?? 1000);
+  sweeper.unref();
+
+  const advertise = (server: McpServer, tool: GuardedTool): void => {
+    const registered = server.registerTool(tool.name, {
+      ...(tool.config.title !== undefined ? { title: tool.config.title } : {}),
+      ...(tool.config.description !== undefined ? { description: tool.config.description } : {}),
+      ...(tool.config.inputSchema !== undefined ? { inputSchema: tool.config.inputSchema } : {}),
+      ...(tool.config.annotations !== undefined ? { annotations: tool.config.annotations } : {}),
+    }, () => {
+      // Never reached: taskguard's tools/call handler replaces McpServer's.
+      throw new TaskguardError('usage', `tool ${tool.name} was called around the guard`);
+    });
+    // tools/list tells clients what policy data says, so they ask for tasks only where they may.
+    registered.execution = { taskSupport: taskSupportOf(options.decider.data, tool.name) };
+  };
+
+  return {
+    store,
+    running: () => core.workers.running(),
+    preflightStepUp: (message, authInfo) => preflightStepUp(core, message, authInfo),
+    registerTool(name, config, handler) {
+      if (tools.has(name)) throw new TaskguardError('usage', `tool ${name} is already registered`);
+      const tool: GuardedTool = { name, config, handler };
+      tools.set(name, tool);
+      for (const server of servers) advertise(server, tool);
+    },
+    attach(server) {
+      if (servers.includes(server)) return;
+      // McpServer sets up tools/list on its first registerTool; with none yet, it would later refuse to.
+      if (tools.size === 0) throw new TaskguardError('usage', 'register the tools before attaching a server');
+      for (const tool of tools.values()) advertise(server, tool);
+      const low = server.server;
+      low.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
+      // McpServer installs its own tools/call when the first tool is registered; replace it with the guard's.
+      low.setRequestHandler(CallToolRequestSchema, createCallToolHandler(core, server) as never);
+      low.setRequestHandler(GetTaskRequestSchema, createGetHandler(core) as never);
+      low.setRequestHandler(GetTaskPayloadRequestSchema, createResultHandler(core) as never);
+      low.setRequestHandler(ListTasksRequestSchema, createListHandler(core) as never);
+      low.setRequestHandler(CancelTaskRequestSchema, createCancelHandler(core) as never);
+      servers.push(server);
+    },
+    close() {
+      clearInterval(sweeper);
+      core.workers.stopAll('server shutting down');
+    },
+  };
+}
+
+function taskSupportOf(data: Readonly<Record<string, unknown>>, tool: string): 'required' | 'optional' | 'forbidden' {
+  const tools = data['tools'];
+  const entry = isRecord(tools) ? tools[tool] : undefined;
+  const support = isRecord(entry) ? entry['task_support'] : undefined;
+  return support === 'required' || support === 'optional' ? support : 'forbidden';
+}
+
+function readLimits(data: Readonly<Record<string, unknown>>): GuardLimits {
+  const limits = isRecord(data['limits']) ? data['limits'] : {};
+  const num = (v: unknown, fallback: number): number => (typeof v === 'number' && v > 0 ? v : fallback);
+  return {
+    operationsPerMinute: num(limits['operations_per_minute'], 600),
+    liveTasksPerPrincipal: num(limits['live_tasks_per_principal'], 20),
+  };
+}

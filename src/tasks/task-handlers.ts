@@ -1,0 +1,124 @@
+import { RELATED_TASK_META_KEY, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Decision, Operation } from '../decision/types.js';
+import type { Principal } from '../identity/principal.js';
+import type { TaskRecord } from '../stores/types.js';
+import { requirePrincipal, expireTask } from './call-handler.js';
+import type { GuardCore } from './core.js';
+import { ownerOf } from './inputs.js';
+import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound } from './rpc-errors.js';
+import { isWellFormedTaskId, toWireTask } from './wire.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Reasons that must read as "no such task": the caller is not bound to it, it is gone, or the engine could
+ * not decide (answering anything else there could depend on whether the task exists).
+ */
+const HIDDEN = new Set(['task_missing', 'tenant_mismatch', 'sub_mismatch', 'client_mismatch', 'owner_invalid', 'task_expired']);
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const PAGE_SIZE = 50;
+
+interface Authorized {
+  principal: Principal;
+  record: TaskRecord;
+  decision: Decision;
+  decisionId: string;
+}
+
+/** Loads the task and decides `op` on it; every way of not being allowed to see it is the same answer. */
+async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra: Extra): Promise<Authorized> {
+  const principal = requirePrincipal(extra);
+  core.throttle(principal, op);
+  if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
+  const record = await core.store.get(taskId);
+  const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
+  if (record && record.expiresMs <= core.now()) void expireTask(core, record.id);
+  if (!decision.allow) {
+    if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) throw taskNotFound();
+    if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
+    if (op === 'cancel' && decision.reasons.includes('task_terminal')) throw alreadyTerminal();
+    throw accessDenied(decision.reasons);
+  }
+  if (!record) throw taskNotFound(); // an allow without a task would be a policy bug: fail closed
+  return { principal, record, decision, decisionId };
+}
+
+export function createGetHandler(core: GuardCore) {
+  return async (request: { params: { taskId: string } }, extra: Extra) => {
+    const { record, decision } = await authorize(core, 'get', request.params.taskId, extra);
+    return toWireTask(record, decision.poll_interval_ms);
+  };
+}
+
+export function createCancelHandler(core: GuardCore) {
+  return async (request: { params: { taskId: string } }, extra: Extra) => {
+    const { principal, record, decisionId } = await authorize(core, 'cancel', request.params.taskId, extra);
+    const cancelled = await core.store.transition(record.id, ['working', 'input_required'], {
+      status: 'cancelled',
+      statusMessage: 'The task was cancelled by request.',
+      outcome: { kind: 'error', code: -32800, message: 'task was cancelled' },
+    }, core.now());
+    // Lost the race to completion: the task is terminal now, and stays as it finished.
+    if (!cancelled) throw alreadyTerminal();
+    core.workers.abort(record.id, 'task cancelled');
+    core.workers.changed(record.id);
+    core.lifecycle('cancelled', cancelled, { principal, op: 'cancel', decisionId });
+    return { _meta: {}, ...toWireTask(cancelled) };
+  };
+}
+
+/** tasks/result blocks until the task is terminal, then returns exactly what the underlying call returned. */
+export function createResultHandler(core: GuardCore) {
+  return async (request: { params: { taskId: string } }, extra: Extra) => {
+    let { principal, record, decision, decisionId } = await authorize(core, 'result', request.params.taskId, extra);
+    while (!TERMINAL.has(record.status)) {
+      await core.workers.nextChange(record.id, extra.signal);
+      const current = await core.store.get(record.id);
+      if (!current || current.expiresMs <= core.now()) throw taskNotFound();
+      record = current;
+    }
+    const read = await core.store.recordResultRead(record.id, decision.revoke_after_result === true, core.now());
+    if (!read) {
+      // Another reader took the single read between the decision and now: decide again for the record.
+      ({ decision, decisionId } = core.decide({ op: 'result', principal, ...(record ? { task: { ...record, resultsRead: 1 } } : {}) }));
+      throw accessDenied(decision.allow ? ['result_revoked'] : decision.reasons);
+    }
+    core.lifecycle('result_read', read, { principal, op: 'result', decisionId });
+    if (decision.revoke_after_result) core.lifecycle('revoked', read, { principal, op: 'result', decisionId });
+    const outcome = read.outcome;
+    if (!outcome) throw accessDenied(['result_revoked']);
+    if (outcome.kind === 'error') throw new GuardRpcError(outcome.code, outcome.message);
+    const meta = (outcome.result['_meta'] as Record<string, unknown> | undefined) ?? {};
+    return { ...outcome.result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: record.id } } };
+  };
+}
+
+/** tasks/list: filtered by owner (or tenant, for a supervisor granted list) inside the store, before paging. */
+export function createListHandler(core: GuardCore) {
+  return async (request: { params?: { cursor?: string | undefined } | undefined }, extra: Extra) => {
+    const principal = requirePrincipal(extra);
+    core.throttle(principal, 'list');
+    const { decision } = core.decide({ op: 'list', principal });
+    if (!decision.allow) {
+      if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
+      throw accessDenied(decision.reasons);
+    }
+    const scope = decision.list_scope === 'tenant'
+      ? { kind: 'tenant' as const, tenant: principal.tenant }
+      : { kind: 'owner' as const, owner: ownerOf(principal) };
+    const binding = scope.kind === 'tenant'
+      ? `tenant\0${principal.tenant}\0${principal.sub}\0${principal.clientId}`
+      : `owner\0${principal.tenant}\0${principal.sub}\0${principal.clientId}`;
+    const cursor = request.params?.cursor;
+    const after = cursor === undefined ? undefined : core.cursors.decode(cursor, binding);
+    const page = await core.store.list(scope, core.now(), after, PAGE_SIZE);
+    const last = page.records.at(-1);
+    return {
+      tasks: page.records.map((r) => toWireTask(r, decision.poll_interval_ms)),
+      ...(page.more && last ? { nextCursor: core.cursors.encode({ createdMs: last.createdMs, id: last.id }, binding) } : {}),
+      _meta: {},
+    };
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Running tasks: each has an AbortController (cancel and expiry stop the work, not just the record) and an
+ * expiry timer; anyone may wait for a task's next change (tasks/result blocks on it).
+ */
+export class Workers {
+  readonly #controllers = new Map<string, AbortController>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  start(id: string): AbortController {
+    const controller = new AbortController();
+    this.#controllers.set(id, controller);
+    return controller;
+  }
+
+  /** Stops the work of a task, if it is running here. */
+  abort(id: string, reason: string): void {
+    this.#controllers.get(id)?.abort(new Error(reason));
+  }
+
+  finished(id: string): void {
+    this.#controllers.delete(id);
+  }
+
+  /** Calls `expire` at `atMs` (clamped to now); timers never keep the process alive. */
+  scheduleExpiry(id: string, delayMs: number, expire: () => void): void {
+    // setTimeout caps at 2^31-1 ms; the periodic sweep covers anything longer.
+    const timer = setTimeout(expire, Math.min(Math.max(0, delayMs), 2_147_483_647));
+    timer.unref();
+    this.#timers.set(id, timer);
+  }
+
+  /** Forgets a task entirely: stops its work and its timer, wakes its waiters. */
+  forget(id: string, reason: string): void {
+    this.abort(id, reason);
+    this.#controllers.delete(id);
+    const timer = this.#timers.get(id);
+    if (timer) clearTimeout(timer);
+    this.#timers.delete(id);
+    this.changed(id);
+  }
+
+  changed(id: string): void {
+    const waiters = this.#waiters.get(id);
+    if (!waiters) return;
+    this.#waiters.delete(id);
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves at the task's next change; rejects when `signal` aborts. */
+  nextChange(id: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      let waiters = this.#waiters.get(id);
+      if (!waiters) {
+        waiters = new Set();
+        this.#waiters.set(id, waiters);
+      }
+      const wake = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        waiters?.delete(wake);
+        reject(signal.reason);
+      };
+      waiters.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  running(): number {
+    return this.#controllers.size;
+  }
+
+  stopAll(reason: string): void {
+    for (const id of [...this.#controllers.keys(), ...this.#timers.keys()]) this.forget(id, reason);
+  }
+}

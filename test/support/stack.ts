@@ -1,0 +1,144 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CallToolResultSchema, CancelTaskResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createDecider, type Decider } from '../../src/decision/engine.js';
+import { readBundle } from '../../src/decision/bundle.js';
+import { createHttpHost, type HttpHost } from '../../src/http/host.js';
+import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
+import type { GuardAuditEntry } from '../../src/tasks/audit-port.js';
+import { createTaskguard, type Taskguard } from '../../src/tasks/runtime.js';
+import { deepMerge } from '../../src/util/merge.js';
+import { Gates } from './gates.js';
+import { registerTestTools } from './tools.js';
+
+export const ISSUER = 'https://issuer.taskguard.test';
+export const AUDIENCE = 'https://mcp.taskguard.test/mcp';
+
+/** Claims of a test identity; everything optional has a sensible default. */
+export interface Who {
+  sub: string;
+  tenant?: string;
+  client?: string;
+  scope?: string;
+  roles?: string[];
+  acr?: string;
+  authTimeS?: number;
+  act?: { sub: string };
+  /** Seconds from now; negative for an expired token. */
+  expiresInS?: number;
+}
+
+export interface Stack {
+  url: string;
+  guard: Taskguard;
+  host: HttpHost;
+  decider: Decider;
+  gates: Gates;
+  audit: GuardAuditEntry[];
+  signingKey: CryptoKey;
+  publicJwk: JWK;
+  token(who: Who): Promise<string>;
+  /** A connected SDK Client authenticated as `who` (or with a raw token). */
+  connect(who: Who | { token: string }, options?: { sessionId?: string }): Promise<GuardedClient>;
+  close(): Promise<void>;
+}
+
+const ALL_SCOPES = 'reports:read reports:export docs:convert docs:publish workflows:run';
+
+/** The whole thing over real HTTP on 127.0.0.1: a real verifier, the committed policy, the guard, the host. */
+export async function startStack(options: { data?: Record<string, unknown> } = {}): Promise<Stack> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' };
+  const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
+  const bundle = readBundle();
+  const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
+  const audit: GuardAuditEntry[] = [];
+  const gates = new Gates();
+  const guard = createTaskguard({ decider, audit: { append: (e) => audit.push(structuredClone(e)) }, sweepIntervalMs: 50 });
+  registerTestTools(guard, gates);
+  const host = createHttpHost({ verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }) });
+  const url = await host.listen();
+  const clients: Client[] = [];
+
+  const token = async (who: Who): Promise<string> => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      tenant: who.tenant ?? 'acme',
+      azp: who.client ?? 'reports-agent',
+      scope: who.scope ?? ALL_SCOPES,
+      roles: who.roles ?? ['analyst'],
+      ...(who.acr ? { acr: who.acr } : {}),
+      ...(who.authTimeS !== undefined ? { auth_time: who.authTimeS } : {}),
+      ...(who.act ? { act: who.act } : {}),
+    };
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key-1', typ: 'at+jwt' })
+      .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(who.sub)
+      .setIssuedAt(now - 5).setExpirationTime(now + (who.expiresInS ?? 600))
+      .sign(privateKey);
+  };
+
+  const connect = async (who: Who | { token: string }, connectOptions: { sessionId?: string } = {}): Promise<GuardedClient> => {
+    const bearer = 'token' in who ? who.token : await token(who);
+    const client = new Client({ name: 'taskguard-test-client', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+      ...(connectOptions.sessionId ? { sessionId: connectOptions.sessionId } : {}),
+    });
+    if (!connectOptions.sessionId) await client.connect(transport);
+    else await client.connect(transport).catch(() => {});
+    clients.push(client);
+    return wrap(client, transport);
+  };
+
+  return {
+    url, guard, host, decider, gates, audit, signingKey: privateKey, publicJwk, token, connect,
+    async close() {
+      for (const client of clients) await client.close().catch(() => {});
+      guard.close();
+      await host.close();
+    },
+  };
+}
+
+/** The SDK client plus typed task calls (raw requests: the test controls exactly what is sent). */
+export interface GuardedClient {
+  client: Client;
+  sessionId(): string | undefined;
+  call(name: string, args?: Record<string, unknown>): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
+  createTask(name: string, args?: Record<string, unknown>, ttl?: number): Promise<ReturnType<typeof CreateTaskResultSchema.parse>['task']>;
+  getTask(taskId: string): Promise<ReturnType<typeof GetTaskResultSchema.parse>>;
+  result(taskId: string): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
+  list(cursor?: string): Promise<ReturnType<typeof ListTasksResultSchema.parse>>;
+  cancel(taskId: string): Promise<ReturnType<typeof CancelTaskResultSchema.parse>>;
+}
+
+function wrap(client: Client, transport: StreamableHTTPClientTransport): GuardedClient {
+  return {
+    client,
+    sessionId: () => transport.sessionId,
+    call: (name, args = {}) => client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema),
+    createTask: async (name, args = {}, ttl) => (await client.request({
+      method: 'tools/call', params: { name, arguments: args, task: ttl === undefined ? {} : { ttl } },
+    }, CreateTaskResultSchema)).task,
+    getTask: (taskId) => client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema),
+    result: (taskId) => client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema),
+    list: (cursor) => client.request({ method: 'tasks/list', params: cursor === undefined ? {} : { cursor } }, ListTasksResultSchema),
+    cancel: (taskId) => client.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema),
+  };
+}
+
+/** Polls tasks/get until the task leaves `working` (or the limit passes). */
+export async function waitForStatus(c: GuardedClient, taskId: string, status: string, limitMs = 5000): Promise<void> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const task = await c.getTask(taskId);
+    if (task.status === status) return;
+    if (Date.now() > until) throw new Error(`task ${taskId} is ${task.status}, expected ${status}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
