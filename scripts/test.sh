@@ -21,5 +21,8 @@ echo "== fixtures through the committed wasm bundle"
 node --import tsx src/cli/entry.ts test fixtures
 
 echo "== node test runner"
-mapfile -t files < <(find test -name '*.test.ts' ! -path 'test/attacks/*' | sort)
+mapfile -t files < <(find test -name "*.test.ts" ! -path "test/attacks/*" | sort)
 node --import tsx --test --test-reporter=spec "${files[@]}"
+
+echo "== attack catalog"
+npm run --silent test:attacks

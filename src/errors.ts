@@ -3,6 +3,8 @@
  * line for people and never carries a token, a secret or a stack of another library's internals.
  */
 export type TaskguardErrorCode =
+  | 'audit_invalid'
+  | 'audit_io'
   | 'bundle_invalid'
   | 'bundle_missing'
   | 'build_failed'

@@ -10,3 +10,12 @@ export {
 export { validatePolicyData, loadPolicyData } from './config/policy-data.js';
 export { buildBundle, type BuildOptions, type BuildResult } from './policy/build.js';
 export { TaskguardError, isTaskguardError, type TaskguardErrorCode } from './errors.js';
+export { createTaskguard, type Taskguard, type TaskguardOptions } from './tasks/runtime.js';
+export type { ToolContext, ToolHandler, TaskControl, GuardedToolConfig } from './tasks/tools.js';
+export type { GuardAuditEntry, GuardAuditSink } from './tasks/audit-port.js';
+export { TASKGUARD_RPC_ERRORS } from './tasks/rpc-errors.js';
+export { MemoryTaskStore } from './stores/memory.js';
+export type { TaskStore, TaskRecord, TaskOutcome, ListScope } from './stores/types.js';
+export { createHttpHost, type HttpHost, type HttpHostOptions } from './http/host.js';
+export { createTokenVerifier, validateIdentityConfig, principalFromAuthInfo, type IdentityConfig, type Principal } from './identity/index.js';
+export { openAuditLog, verifyAuditLog, AuditLog, FileSink, type AuditRecord, type AuditEntry, type AuditVerifyResult, type FsyncPolicy } from './audit/index.js';

@@ -1,4 +1,5 @@
 import { isTaskguardError } from '../errors.js';
+import { auditCommand, auditUsage } from './audit-command.js';
 import { buildCommand, buildUsage } from './build-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 import { processIo, type CliIo } from './io.js';
@@ -10,6 +11,7 @@ const commands: Record<string, { run: Command; usage: string; summary: string }>
   build: { run: buildCommand, usage: buildUsage, summary: 'compile policies/ (Rego + data) to a wasm bundle' },
   test: { run: testCommand, usage: testUsage, summary: 'run decision fixtures through the compiled bundle' },
   eval: { run: evalCommand, usage: evalUsage, summary: 'print the decision for one input' },
+  audit: { run: auditCommand, usage: auditUsage, summary: 'verify an audit log\'s hash chain and head' },
 };
 
 export function usage(): string {

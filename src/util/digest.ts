@@ -12,7 +12,9 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
+    // A null-prototype object keeps a "__proto__" key as data; on a plain object that assignment would set
+    // the prototype and silently drop the key from the hash.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
     return out;
   }

@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { OPERATIONS, TASK_STATUSES, type Operation, type TaskStatus } from '../decision/types.js';
+import { TaskguardError } from '../errors.js';
+import { canonicalJson, sha256Hex } from '../util/digest.js';
+
+export const AUDIT_KINDS = ['decision', 'lifecycle'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+export const LIFECYCLE_EVENTS = ['created', 'status', 'result_read', 'cancelled', 'expired', 'revoked'] as const;
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+/** prev_hash of the first record of a chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Longest string kept in a record; longer ones are cut and end in an ellipsis. */
+export const MAX_FIELD_CHARS = 512;
+/** Most reasons kept in a record; the last kept one then says how many were dropped. */
+export const MAX_REASONS = 32;
+
+/** Who acted, as recorded: the three binding fields and nothing else. */
+export interface AuditPrincipal {
+  readonly tenant: string;
+  readonly sub: string;
+  readonly client_id: string;
+}
+
+/**
+ * What callers may hand in as a principal. The `never` fields make an object that visibly carries a
+ * credential a compile error; whatever else it carries is dropped at runtime, since only the three binding
+ * fields are copied.
+ */
+export interface AuditPrincipalInput extends AuditPrincipal {
+  readonly token?: never;
+  readonly access_token?: never;
+  readonly id_token?: never;
+  readonly refresh_token?: never;
+  readonly authorization?: never;
+  readonly bearer?: never;
+  readonly password?: never;
+  readonly secret?: never;
+}
+
+/**
+ * What a caller appends. Flat rather than a union so the guard can build one shape for both kinds; `append`
+ * checks the per-kind rules at runtime (decision: `op` and `allow`; lifecycle: `event` and `task_id`).
+ */
+export interface AuditEntry {
+  kind: AuditKind;
+  op?: Operation;
+  event?: LifecycleEvent;
+  decision_id?: string;
+  principal?: AuditPrincipalInput | null;
+  task_id?: string | null;
+  tool?: string | null;
+  allow?: boolean;
+  reasons?: readonly string[];
+  delegated?: boolean;
+  status?: TaskStatus;
+  status_message?: string;
+  /** Falls back to the log's `policyRevision`. */
+  policy_revision?: string;
+  /** Falls back to the log's `dataRevision`. */
+  data_revision?: string;
+  error?: string;
+}
+
+interface AuditRecordBase {
+  readonly seq: number;
+  readonly time: string;
+  readonly time_ms: number;
+  readonly principal: AuditPrincipal | null;
+  readonly task_id: string | null;
+  readonly tool: string | null;
+  readonly reasons: readonly string[];
+  readonly policy_revision: string;
+  readonly data_revision?: string;
+  /** Why the engine failed closed, when it did. */
+  readonly error?: string;
+  readonly prev_hash: string;
+  /** sha256 hex of the canonical JSON of the record without this field. */
+  readonly hash: string;
+}
+
+export interface DecisionRecord extends AuditRecordBase {
+  readonly kind: 'decision';
+  readonly op: Operation;
+  readonly decision_id: string;
+  readonly allow: boolean;
+  readonly delegated: boolean;
+}
+
+export interface LifecycleRecord extends AuditRecordBase {
+  readonly kind: 'lifecycle';
+  readonly event: LifecycleEvent;
+  /** The operation that caused the transition; absent for timers (expiry) and the task's own progress. */
+  readonly op?: Operation;
+  /** The decision that caused the transition, when one did. */
+  readonly decision_id?: string;
+  /** The task's status after the transition. */
+  readonly status?: TaskStatus;
+  readonly status_message?: string;
+}
+
+export type AuditRecord = DecisionRecord | LifecycleRecord;
+
+/** Where the chain stands: the last record's seq and hash (0 and GENESIS_HASH for an empty log). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface RecordContext {
+  seq: number;
+  timeMs: number;
+  prevHash: string;
+  policyRevision?: string | undefined;
+  dataRevision?: string | undefined;
+  newId?: (() => string) | undefined;
+}
+
+/**
+ * Builds the record for `entry` by copying named fields only: an unexpected property (a token, a whole
+ * request) never reaches a sink. Throws `audit_invalid` on an entry that breaks the per-kind rules.
+ */
+export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord {
+  if (typeof entry !== 'object' || entry === null) invalid('entry must be an object');
+  const kind = entry.kind;
+  if (kind !== 'decision' && kind !== 'lifecycle') invalid('kind must be decision or lifecycle');
+  if (kind === 'decision') checkDecision(entry);
+  else checkLifecycle(entry);
+
+  // Filled field by field (not spread) both to keep absent fields absent and because it is several times
+  // faster, which matters on a path every authorization decision takes. Insertion order is only what
+  // people read in the file; the hash uses canonical (sorted) JSON.
+  const r: Record<string, unknown> = {};
+  r['seq'] = ctx.seq;
+  r['time'] = new Date(ctx.timeMs).toISOString();
+  r['time_ms'] = ctx.timeMs;
+  r['kind'] = kind;
+  if (kind === 'decision') {
+    r['op'] = operationOf(entry.op);
+    r['decision_id'] = entry.decision_id === undefined ? (ctx.newId ?? randomUUID)() : requiredText(entry.decision_id, 'decision_id');
+  } else {
+    r['event'] = entry.event;
+    if (entry.op !== undefined) r['op'] = operationOf(entry.op);
+    if (entry.decision_id !== undefined) r['decision_id'] = requiredText(entry.decision_id, 'decision_id');
+  }
+  r['principal'] = principalOf(entry.principal);
+  r['task_id'] = nullableText(entry.task_id, 'task_id');
+  r['tool'] = nullableText(entry.tool, 'tool');
+  if (kind === 'decision') {
+    r['allow'] = entry.allow;
+    r['reasons'] = reasonsOf(entry.reasons);
+    r['delegated'] = entry.delegated === true;
+  } else {
+    if (entry.status !== undefined) r['status'] = entry.status;
+    if (entry.status_message !== undefined) r['status_message'] = requiredText(entry.status_message, 'status_message');
+    r['reasons'] = reasonsOf(entry.reasons);
+  }
+  r['policy_revision'] = requiredText(entry.policy_revision ?? ctx.policyRevision, 'policy_revision');
+  const dataRevision = entry.data_revision ?? ctx.dataRevision;
+  if (dataRevision !== undefined) r['data_revision'] = requiredText(dataRevision, 'data_revision');
+  if (entry.error !== undefined) r['error'] = requiredText(entry.error, 'error');
+  r['prev_hash'] = ctx.prevHash;
+  r['hash'] = sha256Hex(canonicalJson(r));
+  return deepFreeze(r) as unknown as AuditRecord;
+}
+
+function checkDecision(entry: AuditEntry): void {
+  if (entry.event !== undefined || entry.status !== undefined || entry.status_message !== undefined) {
+    invalid('event, status and status_message are for lifecycle records');
+  }
+  if (typeof entry.allow !== 'boolean') invalid('allow must be a boolean');
+  if (entry.delegated !== undefined && typeof entry.delegated !== 'boolean') invalid('delegated must be a boolean');
+}
+
+function checkLifecycle(entry: AuditEntry): void {
+  if (entry.allow !== undefined || entry.delegated !== undefined) invalid('allow and delegated are for decision records');
+  if (typeof entry.event !== 'string' || !(LIFECYCLE_EVENTS as readonly string[]).includes(entry.event)) {
+    invalid(`event must be one of ${LIFECYCLE_EVENTS.join(', ')}`);
+  }
+  if (typeof entry.task_id !== 'string') invalid('task_id is required for lifecycle records');
+  if (entry.status !== undefined && !(TASK_STATUSES as readonly string[]).includes(entry.status)) {
+    invalid(`status must be one of ${TASK_STATUSES.join(', ')}`);
+  }
+}
+
+/** The hash a record must carry: sha256 hex of the canonical JSON of every field but `hash`. */
+export function hashRecord(record: object): string {
+  const { hash: _ignored, ...rest } = record as Record<string, unknown>;
+  return sha256Hex(canonicalJson(rest));
+}
+
+/** One line of the log file, without its newline. */
+export function recordLine(record: AuditRecord): string {
+  return JSON.stringify(record);
+}
+
+function principalOf(value: AuditPrincipalInput | null | undefined): AuditPrincipal | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object') invalid('principal must be an object or null');
+  // Copy exactly three fields: never spread, so scopes, tokens or claims cannot ride along.
+  return {
+    tenant: requiredText(value.tenant, 'principal.tenant'),
+    sub: requiredText(value.sub, 'principal.sub'),
+    client_id: requiredText(value.client_id, 'principal.client_id'),
+  };
+}
+
+function reasonsOf(value: readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) invalid('reasons must be a list of strings');
+  const out = value.slice(0, MAX_REASONS).map((r, i) => requiredText(r, `reasons[${i}]`));
+  // Dropping reasons silently would make a deny look simpler than it was, so the cut is visible.
+  if (value.length > MAX_REASONS) out[MAX_REASONS - 1] = `... ${value.length - MAX_REASONS + 1} more reasons`;
+  return out;
+}
+
+function operationOf(value: unknown): Operation {
+  if (typeof value !== 'string' || !(OPERATIONS as readonly string[]).includes(value)) {
+    invalid(`op must be one of ${OPERATIONS.join(', ')}`);
+  }
+  return value as Operation;
+}
+
+function requiredText(value: unknown, field: string): string {
+  if (typeof value !== 'string') invalid(`${field} must be a string`);
+  return cap(value);
+}
+
+function nullableText(value: unknown, field: string): string | null {
+  return value === undefined || value === null ? null : requiredText(value, field);
+}
+
+/** Cuts at MAX_FIELD_CHARS without splitting a surrogate pair, so the JSON stays valid UTF-8 text. */
+function cap(text: string): string {
+  if (text.length <= MAX_FIELD_CHARS) return text;
+  let end = MAX_FIELD_CHARS - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function invalid(message: string): never {
+  throw new TaskguardError('audit_invalid', `audit entry: ${message}`);
+}

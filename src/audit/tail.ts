@@ -1,0 +1,40 @@
+import { open } from 'node:fs/promises';
+
+const CHUNK = 64 * 1024;
+
+/** Whether the file is empty or ends in a newline: a writer that crashed mid-record leaves neither. */
+export async function endsWithNewline(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, size - 1);
+    return byte[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Where the last line starts (the byte after the last newline, 0 when there is none) and the file's size:
+ * the span a torn final line occupies. Read backwards in chunks, so a long log is not read whole.
+ */
+export async function lastLineSpan(file: string): Promise<{ start: number; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(CHUNK);
+    let end = size;
+    while (end > 0) {
+      const from = Math.max(0, end - CHUNK);
+      const { bytesRead } = await handle.read(buffer, 0, end - from, from);
+      const i = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (i >= 0) return { start: from + i + 1, size };
+      end = from;
+    }
+    return { start: 0, size };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { openAuditLog, type OpenAuditLogOptions } from '../../src/audit/open.js';
+import type { AuditEntry } from '../../src/audit/record.js';
+
+export const REVISION = 'a'.repeat(64);
+export const alice = { tenant: 'acme', sub: 'alice', client_id: 'reports-agent' };
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A path for a log in a fresh temp folder, removed when the test file ends. */
+export function tempLogFile(name = 'audit.jsonl'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'taskguard-audit-'));
+  dirs.push(dir);
+  return path.join(dir, name);
+}
+
+export function decision(i: number, extra: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    kind: 'decision', op: 'get', principal: alice, task_id: `t-${i}`, tool: 'export_data',
+    allow: i % 3 !== 0, reasons: i % 3 === 0 ? ['owner_mismatch'] : [], delegated: false, policy_revision: REVISION, ...extra,
+  };
+}
+
+export function lifecycle(i: number, extra: Partial<AuditEntry> = {}): AuditEntry {
+  return { kind: 'lifecycle', event: 'status', op: 'create', task_id: `t-${i}`, tool: 'export_data', status: 'working', principal: alice, policy_revision: REVISION, ...extra };
+}
+
+/** Writes a log of `count` records (decisions and lifecycle transitions, alternating) and closes it. */
+export async function writeLog(count: number, options: Partial<OpenAuditLogOptions> = {}): Promise<string> {
+  const file = options.file ?? tempLogFile();
+  const log = await openAuditLog({ fsync: 'never', ...options, file });
+  for (let i = 1; i <= count; i++) log.append(i % 2 === 0 ? lifecycle(i) : decision(i));
+  await log.close();
+  return file;
+}
+
+export function readLines(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return text.split('\n').slice(0, -1);
+}
+
+export function writeLines(file: string, lines: string[]): void {
+  writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+}

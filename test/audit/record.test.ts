@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { openAuditLog } from '../../src/audit/open.js';
+import { GENESIS_HASH, MAX_FIELD_CHARS, MAX_REASONS, buildRecord, hashRecord, type AuditEntry, type AuditPrincipalInput } from '../../src/audit/record.js';
+import { canonicalJson, sha256Hex } from '../../src/util/digest.js';
+import { isTaskguardError } from '../../src/errors.js';
+import { REVISION, alice, decision, lifecycle, tempLogFile } from './helpers.js';
+
+const ctx = { seq: 1, timeMs: Date.UTC(2025, 10, 22, 8, 0, 0), prevHash: GENESIS_HASH, newId: () => 'd-1' };
+
+describe('audit records', () => {
+  it('a decision record carries every field, and its hash is sha256 of the canonical json without it', () => {
+    const r = buildRecord(decision(3, { error: 'policy error: trap' }), ctx);
+    assert.deepEqual({ ...r, hash: undefined }, {
+      seq: 1, time: '2025-11-22T08:00:00.000Z', time_ms: ctx.timeMs, kind: 'decision', op: 'get', decision_id: 'd-1',
+      principal: alice, task_id: 't-3', tool: 'export_data', allow: false, reasons: ['owner_mismatch'], delegated: false,
+      policy_revision: REVISION, error: 'policy error: trap', prev_hash: GENESIS_HASH, hash: undefined,
+    });
+    const { hash, ...rest } = r;
+    assert.equal(hash, sha256Hex(canonicalJson(rest)));
+    assert.equal(hashRecord(r), hash);
+    assert.ok(Object.isFrozen(r) && Object.isFrozen(r.principal) && Object.isFrozen(r.reasons));
+  });
+
+  it('a lifecycle record keeps its event, status and the decision that caused it, and no decision fields', () => {
+    const r = buildRecord(lifecycle(1, { event: 'cancelled', op: 'cancel', decision_id: 'd-9', status: 'cancelled', status_message: 'by owner' }), ctx);
+    assert.equal(r.kind, 'lifecycle');
+    assert.deepEqual([r.kind === 'lifecycle' && r.event, r.op, r.decision_id, r.kind === 'lifecycle' && r.status], ['cancelled', 'cancel', 'd-9', 'cancelled']);
+    assert.ok(!('allow' in r) && !('delegated' in r));
+    const bare = buildRecord({ kind: 'lifecycle', event: 'expired', task_id: 't', policy_revision: REVISION }, ctx);
+    assert.deepEqual([bare.principal, bare.tool, bare.reasons, 'op' in bare, 'decision_id' in bare], [null, null, [], false, false]);
+  });
+
+  it('copies only the whitelisted fields: a token riding on the entry or the principal never reaches the file', async () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJl';
+    const file = tempLogFile();
+    const log = await openAuditLog({ file, fsync: 'never' });
+    const principal = { ...alice, scopes: ['reports:read'], raw: { access_token: token } };
+    const entry = { ...decision(1), principal, token, headers: { authorization: `Bearer ${token}` } } as unknown as AuditEntry;
+    const r = log.append(entry);
+    log.append({ ...lifecycle(2), bearer: token } as unknown as AuditEntry);
+    await log.close();
+    assert.deepEqual(r.principal, alice);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes(token) && !text.includes('c2VjcmV0'), 'token found in the audit file');
+    assert.ok(!text.includes('scopes') && !text.includes('headers'));
+  });
+
+  it('the principal type refuses an object that visibly carries a token, and accepts a richer principal', () => {
+    const withToken = { ...alice, token: 'x' };
+    // @ts-expect-error a principal with a token field does not type-check
+    const refused: AuditPrincipalInput = withToken;
+    const rich = { ...alice, scopes: ['reports:read'], roles: [], acr: '', auth_time_ms: 0 };
+    const accepted: AuditPrincipalInput = rich;
+    assert.ok(refused && accepted);
+  });
+
+  it('caps long strings without splitting a surrogate pair, and caps the number of reasons visibly', () => {
+    const long = `${'x'.repeat(MAX_FIELD_CHARS - 2)}😀${'y'.repeat(100)}`;
+    const r = buildRecord(decision(1, { tool: long, reasons: Array.from({ length: 50 }, (_, i) => `r${i}`) }), ctx);
+    assert.ok(r.tool !== null && r.tool.length <= MAX_FIELD_CHARS && r.tool.endsWith('…'));
+    assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(r.tool), 'lone high surrogate');
+    assert.equal(r.reasons.length, MAX_REASONS);
+    assert.equal(r.reasons[MAX_REASONS - 1], `... ${50 - MAX_REASONS + 1} more reasons`);
+  });
+
+  it('refuses entries that break the per-kind rules, with audit_invalid', () => {
+    const bad: unknown[] = [
+      null,
+      { ...decision(1), kind: 'other' },
+      { ...decision(1), op: 'delete' },
+      { ...decision(1), allow: undefined },
+      { ...decision(1), allow: 'true' },
+      { ...decision(1), event: 'created' },
+      { ...decision(1), principal: { tenant: 'acme', sub: 7, client_id: 'c' } },
+      { ...decision(1), reasons: 'owner_mismatch' },
+      { ...decision(1), policy_revision: undefined },
+      { ...lifecycle(1), event: 'exploded' },
+      { ...lifecycle(1), task_id: null },
+      { ...lifecycle(1), allow: true },
+      { ...lifecycle(1), status: 'done' },
+    ];
+    for (const entry of bad) {
+      assert.throws(() => buildRecord(entry as AuditEntry, ctx), (err) => isTaskguardError(err) && err.code === 'audit_invalid', JSON.stringify(entry));
+    }
+  });
+});
