@@ -79,7 +79,7 @@ async function createRecord(core: GuardCore, principal: Principal, tool: string,
  */
 function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, record: TaskRecord): void {
   const controller = core.workers.start(record.id);
-  core.workers.scheduleExpiry(record.id, record.expiresMs - core.now(), () => void expireTask(core, record.id));
+  core.workers.scheduleExpiry(record.id, record.expiresMs - core.now(), () => expireInBackground(core, record.id));
   const notify = (r: TaskRecord): void => {
     core.workers.changed(r.id);
     // Best effort (MCP: MAY); requestors poll regardless.
@@ -113,10 +113,18 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     }
     const done = await core.store.transition(record.id, ['working', 'input_required'], { status, outcome }, core.now());
     if (done) {
-      core.lifecycle('status', done);
       notify(done);
+      core.lifecycle('status', done);
     }
-  })();
+  })().catch(() => {
+    // Only the audit sink or the store can throw here; a failing audit log has reported itself through its
+    // onError, and every foreground operation keeps failing closed on it.
+  });
+}
+
+/** Expiry from a timer or a sweep: nothing awaits it, so a failure must not become an unhandled rejection. */
+export function expireInBackground(core: GuardCore, id: string): void {
+  expireTask(core, id).catch(() => {});
 }
 
 /** An expired task stops and disappears, for everyone. */

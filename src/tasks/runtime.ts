@@ -12,7 +12,7 @@ import { TaskguardError } from '../errors.js';
 import { MemoryTaskStore } from '../stores/memory.js';
 import type { TaskStore } from '../stores/types.js';
 import type { GuardAuditSink } from './audit-port.js';
-import { createCallToolHandler, expireTask } from './call-handler.js';
+import { createCallToolHandler, expireInBackground } from './call-handler.js';
 import { GuardCore, type GuardLimits } from './core.js';
 import { createCursorCodec } from './cursor.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -64,7 +64,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
   const servers: McpServer[] = [];
 
   const sweeper = setInterval(() => {
-    void store.expired(now(), SWEEP_BATCH).then((ids) => Promise.all(ids.map((id) => expireTask(core, id)))).catch(() => {});
+    void store.expired(now(), SWEEP_BATCH).then((ids) => ids.forEach((id) => expireInBackground(core, id))).catch(() => {});
   }, options.sweepIntervalMs ?? 1000);
   sweeper.unref();
 

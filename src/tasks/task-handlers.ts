@@ -3,7 +3,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { Decision, Operation } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
 import type { TaskRecord } from '../stores/types.js';
-import { requirePrincipal, expireTask } from './call-handler.js';
+import { expireInBackground, requirePrincipal } from './call-handler.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound } from './rpc-errors.js';
@@ -34,7 +34,7 @@ async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra:
   if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
   const record = await core.store.get(taskId);
   const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
-  if (record && record.expiresMs <= core.now()) void expireTask(core, record.id);
+  if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
   if (!decision.allow) {
     if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) throw taskNotFound();
     if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
