@@ -94,6 +94,19 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
         notify(updated);
       }
     },
+    async requestInput(params) {
+      controller.signal.throwIfAborted();
+      const waiting = await core.store.transition(record.id, ['working'], { status: 'input_required', statusMessage: params.message.slice(0, 1000) }, core.now());
+      if (!waiting) throw new Error('task is not running');
+      core.lifecycle('status', waiting);
+      notify(waiting);
+      const answer = await core.workers.awaitInput(record.id, params);
+      const resumed = await core.store.transition(record.id, ['input_required'], { status: 'working', statusMessage: 'input received' }, core.now());
+      if (!resumed) throw new Error('task is no longer waiting for input');
+      core.lifecycle('status', resumed);
+      notify(resumed);
+      return answer;
+    },
   };
 
   void (async () => {

@@ -26,7 +26,9 @@ export async function preflightStepUp(core: GuardCore, message: unknown, authInf
       : { op: 'call', principal, tool: params['name'] };
   } else if (TASK_METHODS[method] && isWellFormedTaskId(params['taskId'])) {
     const record = await core.store.get(params['taskId']);
-    parts = { op: TASK_METHODS[method], principal, ...(record ? { task: record } : {}) };
+    // tasks/result on a task awaiting input will first deliver the elicitation, which is decided as `input`.
+    const op = method === 'tasks/result' && record?.status === 'input_required' && core.workers.pendingInput(record.id) ? 'input' : TASK_METHODS[method];
+    parts = { op, principal, ...(record ? { task: record } : {}) };
   } else if (method === 'tasks/list') {
     parts = { op: 'list', principal };
   } else {

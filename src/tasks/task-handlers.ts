@@ -1,4 +1,4 @@
-import { RELATED_TASK_META_KEY, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitResultSchema, RELATED_TASK_META_KEY, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Decision, Operation } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
@@ -8,6 +8,7 @@ import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound } from './rpc-errors.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
+import type { PendingInput } from './workers.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -74,7 +75,12 @@ export function createResultHandler(core: GuardCore) {
   return async (request: { params: { taskId: string } }, extra: Extra) => {
     let { principal, record, decision, decisionId } = await authorize(core, 'result', request.params.taskId, extra);
     while (!TERMINAL.has(record.status)) {
-      await core.workers.nextChange(record.id, extra.signal);
+      const pending = record.status === 'input_required' ? core.workers.pendingInput(record.id) : undefined;
+      if (pending && !pending.delivering) {
+        await deliverInput(core, principal, record, pending, extra);
+      } else {
+        await core.workers.nextChange(record.id, extra.signal);
+      }
       const current = await core.store.get(record.id);
       if (!current || current.expiresMs <= core.now()) throw taskNotFound();
       record = current;
@@ -93,6 +99,30 @@ export function createResultHandler(core: GuardCore) {
     const meta = (outcome.result['_meta'] as Record<string, unknown> | undefined) ?? {};
     return { ...outcome.result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: record.id } } };
   };
+}
+
+/**
+ * Delivers a task's pending elicitation on this tasks/result stream, after deciding `input` for the caller:
+ * only someone the policy lets answer (the owner, with step-up where data asks for it) is ever shown it.
+ */
+async function deliverInput(core: GuardCore, principal: Principal, record: TaskRecord, pending: PendingInput, extra: Extra): Promise<void> {
+  const { decision } = core.decide({ op: 'input', principal, task: record });
+  if (!decision.allow) {
+    if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
+    throw accessDenied(decision.reasons);
+  }
+  pending.delivering = true;
+  try {
+    const answer = await extra.sendRequest({
+      method: 'elicitation/create',
+      params: { ...pending.params, mode: 'form', _meta: { [RELATED_TASK_META_KEY]: { taskId: record.id } } },
+    } as never, ElicitResultSchema, { signal: extra.signal });
+    pending.resolve(answer);
+  } catch (err) {
+    // The requestor went away or refused the request: the task keeps waiting for the next tasks/result.
+    pending.delivering = false;
+    throw err;
+  }
 }
 
 /** tasks/list: filtered by owner (or tenant, for a supervisor granted list) inside the store, before paging. */

@@ -1,4 +1,4 @@
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ElicitRequestFormParams, ElicitResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Principal } from '../identity/principal.js';
 
@@ -21,6 +21,12 @@ export interface TaskControl {
   readonly id: string;
   /** Updates the task's statusMessage (visible through tasks/get) and notifies the requestor. */
   setStatusMessage(message: string): Promise<void>;
+  /**
+   * Asks the requestor for input mid-task: the task moves to input_required, the elicitation is delivered on
+   * the requestor's next tasks/result (after an `input` decision), and the task returns to working with the
+   * answer. Rejects if the task is cancelled or expires meanwhile.
+   */
+  requestInput(params: Omit<ElicitRequestFormParams, 'mode'>): Promise<ElicitResult>;
 }
 
 export type ToolHandler = (args: Record<string, unknown>, ctx: ToolContext) => Promise<CallToolResult>;

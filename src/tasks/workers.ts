@@ -1,9 +1,21 @@
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+
 /**
  * Running tasks: each has an AbortController (cancel and expiry stop the work, not just the record) and an
  * expiry timer; anyone may wait for a task's next change (tasks/result blocks on it).
  */
+/** An elicitation a task is waiting on, until a requestor's tasks/result delivers it. */
+export interface PendingInput {
+  params: Omit<ElicitRequestFormParams, 'mode'>;
+  resolve(result: ElicitResult): void;
+  reject(error: Error): void;
+  /** Set while a tasks/result is delivering it, so two readers never both answer. */
+  delivering: boolean;
+}
+
 export class Workers {
   readonly #controllers = new Map<string, AbortController>();
+  readonly #inputs = new Map<string, PendingInput>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -13,8 +25,9 @@ export class Workers {
     return controller;
   }
 
-  /** Stops the work of a task, if it is running here. */
+  /** Stops the work of a task, if it is running here (and fails any input it waits for). */
   abort(id: string, reason: string): void {
+    this.#inputs.get(id)?.reject(new Error(reason));
     this.#controllers.get(id)?.abort(new Error(reason));
   }
 
@@ -30,8 +43,26 @@ export class Workers {
     this.#timers.set(id, timer);
   }
 
+  /** Registers the input a task waits for; it is rejected when the task is forgotten. */
+  awaitInput(id: string, params: PendingInput['params']): Promise<ElicitResult> {
+    return new Promise((resolve, reject) => {
+      this.#inputs.set(id, {
+        params,
+        delivering: false,
+        resolve: (r) => { this.#inputs.delete(id); resolve(r); },
+        reject: (e) => { this.#inputs.delete(id); reject(e); },
+      });
+      this.changed(id);
+    });
+  }
+
+  pendingInput(id: string): PendingInput | undefined {
+    return this.#inputs.get(id);
+  }
+
   /** Forgets a task entirely: stops its work and its timer, wakes its waiters. */
   forget(id: string, reason: string): void {
+    this.#inputs.get(id)?.reject(new Error(reason));
     this.abort(id, reason);
     this.#controllers.delete(id);
     const timer = this.#timers.get(id);

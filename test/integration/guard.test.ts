@@ -174,6 +174,33 @@ describe('the guard over real Streamable HTTP with the SDK client', () => {
     assert.deepEqual(delegated.map((e) => e.op), ['get', 'cancel']);
   });
 
+  it('a task asks for input mid-run: input_required, the elicitation on tasks/result after an input decision', async () => {
+    const mfa = { sub: 'alice', acr: 'urn:example:mfa', authTimeS: nowS() - 10 };
+    const asked: string[] = [];
+    const alice = await stack.connect(mfa, {
+      onElicit: (request) => {
+        asked.push(String(request.params.message));
+        assert.equal((request.params._meta?.['io.modelcontextprotocol/related-task'] as { taskId: string } | undefined)?.taskId !== undefined, true);
+        return { action: 'accept', content: { approve: true } };
+      },
+    });
+    const task = await alice.createTask('approve_publication', { title: 'q3 report' });
+    await waitForStatus(alice, task.taskId, 'input_required');
+    assert.equal((await alice.getTask(task.taskId)).statusMessage, 'publish q3 report?');
+
+    // Someone else's tasks/result never sees the question; the owner without fresh MFA is challenged.
+    const bob = await stack.connect({ sub: 'bob' }, { onElicit: () => assert.fail('bob must not be asked') });
+    assert.equal((await rpcError(bob.result(task.taskId))).message, 'MCP error -32602: task not found');
+    const noMfa = await stack.connect({ sub: 'alice' }, { onElicit: () => assert.fail('must step up first') });
+    await assert.rejects(noMfa.result(task.taskId), /insufficient_user_authentication/);
+
+    const result = await alice.result(task.taskId);
+    assert.deepEqual(result.content, [{ type: 'text', text: 'approved q3 report' }]);
+    assert.deepEqual(asked, ['publish q3 report?']);
+    const statuses = stack.audit.filter((e) => e.task_id === task.taskId && e.event === 'status').map((e) => e.status);
+    assert.deepEqual(statuses, ['input_required', 'working', 'completed']);
+  });
+
   it('records every decision and transition, with principals but never tokens', async () => {
     const token = await stack.token({ sub: 'erin' });
     const erin = await stack.connect({ token });

@@ -2,14 +2,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
-  CallToolResultSchema, CancelTaskResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema,
+  CallToolResultSchema, CancelTaskResultSchema, CreateTaskResultSchema, ElicitRequestSchema, GetTaskResultSchema, ListTasksResultSchema,
+  type ElicitRequest, type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createDecider, type Decider } from '../../src/decision/engine.js';
 import { readBundle } from '../../src/decision/bundle.js';
 import { createHttpHost, type HttpHost } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
-import type { GuardAuditEntry } from '../../src/tasks/audit-port.js';
+import type { GuardAuditEntry, GuardAuditSink } from '../../src/tasks/audit-port.js';
 import { createTaskguard, type Taskguard } from '../../src/tasks/runtime.js';
 import { deepMerge } from '../../src/util/merge.js';
 import { Gates } from './gates.js';
@@ -43,14 +44,24 @@ export interface Stack {
   publicJwk: JWK;
   token(who: Who): Promise<string>;
   /** A connected SDK Client authenticated as `who` (or with a raw token). */
-  connect(who: Who | { token: string }, options?: { sessionId?: string }): Promise<GuardedClient>;
+  connect(who: Who | { token: string }, options?: ConnectOptions): Promise<GuardedClient>;
   close(): Promise<void>;
 }
 
 const ALL_SCOPES = 'reports:read reports:export docs:convert docs:publish workflows:run';
 
+export interface StackOptions {
+  /** Deep-merged over the committed policy data. */
+  data?: Record<string, unknown>;
+  /**
+   * A further audit sink (e.g. a file audit log). Every entry still lands in `stack.audit` first, then goes
+   * to this sink, in the same order.
+   */
+  audit?: GuardAuditSink;
+}
+
 /** The whole thing over real HTTP on 127.0.0.1: a real verifier, the committed policy, the guard, the host. */
-export async function startStack(options: { data?: Record<string, unknown> } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' };
   const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
@@ -58,7 +69,17 @@ export async function startStack(options: { data?: Record<string, unknown> } = {
   const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
   const audit: GuardAuditEntry[] = [];
   const gates = new Gates();
-  const guard = createTaskguard({ decider, audit: { append: (e) => audit.push(structuredClone(e)) }, sweepIntervalMs: 50 });
+  const extraSink = options.audit;
+  const guard = createTaskguard({
+    decider,
+    audit: {
+      append: (e) => {
+        audit.push(structuredClone(e));
+        return extraSink?.append(e);
+      },
+    },
+    sweepIntervalMs: 50,
+  });
   registerTestTools(guard, gates);
   const host = createHttpHost({ verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }) });
   const url = await host.listen();
@@ -82,9 +103,13 @@ export async function startStack(options: { data?: Record<string, unknown> } = {
       .sign(privateKey);
   };
 
-  const connect = async (who: Who | { token: string }, connectOptions: { sessionId?: string } = {}): Promise<GuardedClient> => {
+  const connect = async (who: Who | { token: string }, connectOptions: ConnectOptions = {}): Promise<GuardedClient> => {
     const bearer = 'token' in who ? who.token : await token(who);
-    const client = new Client({ name: 'taskguard-test-client', version: '1.0.0' });
+    const client = new Client({ name: 'taskguard-test-client', version: '1.0.0' }, connectOptions.onElicit ? { capabilities: { elicitation: { form: {} } } } : {});
+    if (connectOptions.onElicit) {
+      const answer = connectOptions.onElicit;
+      client.setRequestHandler(ElicitRequestSchema, (request) => answer(request));
+    }
     const transport = new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
       ...(connectOptions.sessionId ? { sessionId: connectOptions.sessionId } : {}),
@@ -103,6 +128,12 @@ export async function startStack(options: { data?: Record<string, unknown> } = {
       await host.close();
     },
   };
+}
+
+export interface ConnectOptions {
+  sessionId?: string;
+  /** Declares the elicitation capability and answers elicitation/create with this. */
+  onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
 }
 
 /** The SDK client plus typed task calls (raw requests: the test controls exactly what is sent). */

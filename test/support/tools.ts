@@ -48,6 +48,12 @@ export function registerTestTools(guard: Taskguard, gates: Gates): void {
 
   guard.registerTool('approve_publication', { description: 'asks for approval', inputSchema: { title: z.string().max(200), ...gate } }, async (args, ctx) => {
     await hold(args, ctx.signal);
-    return { content: [{ type: 'text', text: `approved ${args['title'] as string}` }] };
+    if (!ctx.task) return { content: [{ type: 'text', text: 'needs a task' }], isError: true };
+    const answer = await ctx.task.requestInput({
+      message: `publish ${args['title'] as string}?`,
+      requestedSchema: { type: 'object', properties: { approve: { type: 'boolean' } }, required: ['approve'] },
+    });
+    const approved = answer.action === 'accept' && answer.content?.['approve'] === true;
+    return { content: [{ type: 'text', text: `${approved ? 'approved' : 'rejected'} ${args['title'] as string}` }] };
   });
 }
