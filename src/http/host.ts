@@ -24,12 +24,18 @@ export interface HttpHostOptions {
   /** Host header values accepted (DNS rebinding protection); defaults to the listen address. */
   allowedHosts?: string[];
   maxBodyBytes?: number;
-  resourceMetadataUrl?: string;
+  /**
+   * RFC 9728 protected resource metadata, served unauthenticated at /.well-known/oauth-protected-resource
+   * (and with the MCP path appended); its URL is named in every 401 challenge.
+   */
+  protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: string[] };
 }
 
 export interface HttpHost {
   readonly server: Server;
   listen(): Promise<string>;
+  /** Graceful shutdown, first step: new requests get 503, open streams stay until close(). */
+  drain(): void;
   close(): Promise<void>;
   sessions(): number;
 }
@@ -51,6 +57,9 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const maxBody = options.maxBodyBytes ?? 1_048_576;
   const sessions = new Map<string, Session>();
   let allowedHosts = options.allowedHosts;
+  let draining = false;
+  let resourceMetadataUrl: string | undefined;
+  const metadataPaths = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${path}`];
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -61,10 +70,18 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== path) return sendError(res, 404, -32601, 'not found');
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
+    if (options.protectedResource && metadataPaths.includes(url.pathname) && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
+      return void res.end(JSON.stringify({ bearer_methods_supported: ['header'], ...options.protectedResource }));
+    }
+    if (url.pathname !== path) return sendError(res, 404, -32601, 'not found');
+    if (draining) {
+      res.setHeader('connection', 'close');
+      return sendError(res, 503, -32000, 'server is shutting down');
+    }
 
-    const auth = await authenticate(req, options.verifier, options.resourceMetadataUrl);
+    const auth = await authenticate(req, options.verifier, resourceMetadataUrl);
     if (!auth.ok) {
       res.setHeader('WWW-Authenticate', auth.challenge);
       return sendError(res, auth.status, -32001, auth.message);
@@ -86,7 +103,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       // Someone else's session id gets the answer an unknown one gets.
       if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found');
       const stepUp = req.method === 'POST' ? await options.guard.preflightStepUp(body, auth.authInfo) : undefined;
-      if (stepUp) return sendStepUp(res, body, stepUp, options.resourceMetadataUrl);
+      if (stepUp) return sendStepUp(res, body, stepUp, resourceMetadataUrl);
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided');
@@ -112,9 +129,13 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         const { address, port } = server.address() as AddressInfo;
         allowedHosts ??= [`${address}:${port}`, `localhost:${port}`];
+        if (options.protectedResource) resourceMetadataUrl = `${new URL(options.protectedResource.resource).origin}${metadataPaths[1]}`; // RFC 9728 section 3.1
         resolve(`http://${address}:${port}${path}`);
       });
     }),
+    drain() {
+      draining = true;
+    },
     async close() {
       for (const session of sessions.values()) await session.transport.close().catch(() => {});
       sessions.clear();

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { isRecord } from '../decision/parse.js';
+import { TaskguardError, describeError } from '../errors.js';
+import { validateIdentityConfig, type IdentityConfig } from '../identity/index.js';
+import { deepFreeze } from '../util/freeze.js';
+import { deepMerge } from '../util/merge.js';
+import { packageRoot } from '../util/paths.js';
+
+export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
+
+/** The reference host's configuration, validated and with every path absolute. */
+export interface HostConfig {
+  listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; maxBodyBytes: number };
+  stateDir: string;
+  identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
+  policy: { bundle?: string; data?: string };
+  store: { kind: 'memory' };
+  audit: { file: string; fsync: 'always' | 'interval' | 'never'; intervalMs: number };
+  demo: { tools: boolean; workspace: string };
+  shutdown: { graceMs: number };
+  /** Where it came from, for messages. */
+  source: string;
+}
+
+/**
+ * Loads the embedded default, then `file` merged over it (objects merge, lists and scalars replace). Every
+ * problem is reported at once, each naming its path, e.g. `listen.port: must be a whole number 0..65535`.
+ */
+export function loadHostConfig(file?: string): HostConfig {
+  const defaults = readYaml(DEFAULT_CONFIG_FILE);
+  if (!file) return validateHostConfig(defaults, process.cwd(), 'embedded default config');
+  return validateHostConfig(deepMerge(defaults, readYaml(file)), path.dirname(path.resolve(file)), file);
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TaskguardError('config_invalid', `cannot read config ${file}: ${describeError(err)}`);
+  }
+  try {
+    return parse(text, { uniqueKeys: true, maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new TaskguardError('config_invalid', `${file} is not valid yaml: ${describeError(err)}`);
+  }
+}
+
+export function validateHostConfig(raw: unknown, baseDir: string, source: string): HostConfig {
+  const problems: string[] = [];
+  const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
+  if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'shutdown'], at);
+
+  const listen = section(raw, 'listen', at);
+  only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'max_body_bytes'], at);
+  const host = str(listen['host'], 'listen.host', at) ?? '127.0.0.1';
+  const port = int(listen['port'], 'listen.port', 0, 65535, at) ?? 8787;
+  const mcpPath = str(listen['path'], 'listen.path', at) ?? '/mcp';
+  if (!mcpPath.startsWith('/')) at('listen.path', 'must start with /');
+  const publicUrl = str(listen['public_url'], 'listen.public_url', at) ?? `http://${host}:${port}${mcpPath}`;
+  if (!/^https?:\/\/[^/]+/.test(publicUrl)) at('listen.public_url', 'must be an http(s) url');
+  const allowedHosts = listen['allowed_hosts'] === undefined ? [`${host}:${port}`, `localhost:${port}`] : strList(listen['allowed_hosts'], 'listen.allowed_hosts', at);
+  const maxBodyBytes = int(listen['max_body_bytes'], 'listen.max_body_bytes', 1024, 64 * 1048576, at) ?? 1048576;
+
+  const stateDir = path.resolve(baseDir, str(raw['state_dir'], 'state_dir', at) ?? '.taskguard');
+
+  const identityRaw = section(raw, 'identity', at);
+  let identity: HostConfig['identity'] = { mode: 'dev' };
+  if (identityRaw['mode'] === 'jwt') {
+    const { mode: _mode, ...rest } = identityRaw;
+    try {
+      identity = { mode: 'jwt', config: validateIdentityConfig({ audience: publicUrl, ...rest }, 'identity') };
+    } catch (err) {
+      problems.push(describeError(err));
+    }
+  } else if (identityRaw['mode'] !== 'dev') {
+    at('identity.mode', 'must be dev or jwt');
+  } else {
+    only(identityRaw, 'identity', ['mode'], at);
+  }
+
+  const policyRaw = section(raw, 'policy', at);
+  only(policyRaw, 'policy', ['bundle', 'data'], at);
+  const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
+  const data = str(policyRaw['data'], 'policy.data', at);
+
+  const store = section(raw, 'store', at);
+  only(store, 'store', ['kind'], at);
+  if ((store['kind'] ?? 'memory') !== 'memory') at('store.kind', 'must be memory (durable stores are not available yet)');
+
+  const audit = section(raw, 'audit', at);
+  only(audit, 'audit', ['file', 'fsync', 'interval_ms'], at);
+  const fsync = audit['fsync'] ?? 'interval';
+  if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') at('audit.fsync', 'must be always, interval or never');
+
+  const demo = section(raw, 'demo', at);
+  only(demo, 'demo', ['tools', 'workspace'], at);
+  if (demo['tools'] !== undefined && typeof demo['tools'] !== 'boolean') at('demo.tools', 'must be true or false');
+
+  const shutdown = section(raw, 'shutdown', at);
+  only(shutdown, 'shutdown', ['grace_ms'], at);
+
+  const config: HostConfig = {
+    listen: { host, port, path: mcpPath, publicUrl, allowedHosts, maxBodyBytes },
+    stateDir,
+    identity,
+    policy: { ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}) },
+    store: { kind: 'memory' },
+    audit: {
+      file: path.resolve(stateDir, str(audit['file'], 'audit.file', at) ?? 'audit.jsonl'),
+      fsync: fsync as HostConfig['audit']['fsync'],
+      intervalMs: int(audit['interval_ms'], 'audit.interval_ms', 1, 60_000, at) ?? 200,
+    },
+    demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
+    shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
+    source,
+  };
+  if (problems.length > 0) throw new TaskguardError('config_invalid', `${source}: ${problems.join('; ')}`);
+  return deepFreeze(config);
+}
+
+type At = (p: string, msg: string) => void;
+
+function section(raw: Record<string, unknown>, key: string, at: At): Record<string, unknown> {
+  const value = raw[key];
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    at(key, 'must be a mapping');
+    return {};
+  }
+  return value;
+}
+
+function only(obj: Record<string, unknown>, p: string, keys: string[], at: At): void {
+  for (const key of Object.keys(obj)) if (!keys.includes(key)) at(p ? `${p}.${key}` : key, `unknown key (expected one of ${keys.join(', ')})`);
+}
+
+function str(value: unknown, p: string, at: At): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    at(p, 'must be a non-empty string');
+    return undefined;
+  }
+  return value;
+}
+
+function int(value: unknown, p: string, min: number, max: number, at: At): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    at(p, `must be a whole number ${min}..${max}`);
+    return undefined;
+  }
+  return value;
+}
+
+function strList(value: unknown, p: string, at: At): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    at(p, 'must be a list of non-empty strings');
+    return [];
+  }
+  return value as string[];
+}

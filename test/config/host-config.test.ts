@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadHostConfig } from '../../src/config/host-config.js';
+import { TaskguardError } from '../../src/errors.js';
+import { mintDevToken } from '../../src/host/dev-identity.js';
+import { tempDir } from '../support/temp-policy.js';
+
+function configFile(yaml: string): string {
+  const file = path.join(tempDir('taskguard-config-'), 'taskguard.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+function rejection(yaml: string): string {
+  try {
+    loadHostConfig(configFile(yaml));
+  } catch (err) {
+    assert.ok(err instanceof TaskguardError && err.code === 'config_invalid');
+    return err.message;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('host config', () => {
+  it('the embedded default serves 127.0.0.1:8787/mcp with the dev identity', () => {
+    const config = loadHostConfig();
+    assert.equal(config.listen.publicUrl, 'http://127.0.0.1:8787/mcp');
+    assert.deepEqual(config.listen.allowedHosts, ['127.0.0.1:8787', 'localhost:8787']);
+    assert.equal(config.identity.mode, 'dev');
+    assert.equal(config.audit.fsync, 'interval');
+    assert.ok(Object.isFrozen(config.listen));
+  });
+
+  it('merges a file over the default and resolves paths against the file\'s folder', () => {
+    const file = configFile('listen: {port: 9999}\nstate_dir: state\naudit: {file: a.jsonl}\n');
+    const config = loadHostConfig(file);
+    assert.equal(config.listen.port, 9999);
+    assert.equal(config.listen.path, '/mcp');
+    assert.equal(config.stateDir, path.join(path.dirname(file), 'state'));
+    assert.equal(config.audit.file, path.join(path.dirname(file), 'state', 'a.jsonl'));
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['a port out of range', 'listen: {port: 70000}', /listen\.port: must be a whole number 0\.\.65535/],
+    ['an unknown key', 'listen: {prot: 1}', /listen\.prot: unknown key/],
+    ['an unknown section', 'lisen: {}', /lisen: unknown key/],
+    ['a bad fsync policy', 'audit: {fsync: sometimes}', /audit\.fsync: must be always, interval or never/],
+    ['a jwt identity accepting none', 'identity: {mode: jwt, issuer: "https://idp", jwks_uri: "https://idp/jwks", algorithms: [none]}', /identity\.algorithms.*none/],
+    ['an unknown identity mode', 'identity: {mode: magic}', /identity\.mode: must be dev or jwt/],
+    ['a durable store that does not exist yet', 'store: {kind: postgres}', /store\.kind/],
+  ];
+  for (const [label, yaml, expected] of bad) {
+    it(`rejects ${label}, naming the path`, () => {
+      assert.match(rejection(yaml), expected);
+    });
+  }
+
+  it('rejects broken yaml and duplicate keys', () => {
+    assert.match(rejection('listen: [\n'), /not valid yaml/);
+    assert.match(rejection('listen: {port: 1}\nlisten: {port: 2}\n'), /not valid yaml/);
+  });
+
+  it('turns dev tokens off when a real issuer is configured', async () => {
+    const config = loadHostConfig(configFile('identity: {mode: jwt, issuer: "https://idp.example.com", jwks_uri: "https://idp.example.com/jwks"}'));
+    assert.equal(config.identity.mode, 'jwt');
+    await assert.rejects(mintDevToken(config, { sub: 'a', tenant: 't', client: 'c', scopes: [], roles: [], ttlS: 60 }), /dev tokens are off/);
+  });
+});
