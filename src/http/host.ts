@@ -147,9 +147,13 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   };
 }
 
+/**
+ * Who a session belongs to: the full acting identity, the RFC 8693 actor included. Alice acting directly
+ * and a service acting for alice are different callers, and one must never use the other's session.
+ */
 function ownerKey(authInfo: AuthInfo): string | undefined {
   const p = principalFromAuthInfo(authInfo);
-  return p ? `${p.tenant}\0${p.sub}\0${p.clientId}` : undefined;
+  return p ? `${p.tenant}\0${p.sub}\0${p.clientId}\0${p.act?.sub ?? ''}` : undefined;
 }
 
 /** RFC 9470: 401 with an insufficient_user_authentication challenge, and the JSON-RPC error in the body. */

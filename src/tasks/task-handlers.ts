@@ -18,6 +18,12 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  */
 const HIDDEN = new Set(['task_missing', 'tenant_mismatch', 'sub_mismatch', 'client_mismatch', 'owner_invalid', 'task_expired']);
 
+/**
+ * Reasons about the caller alone. They are answered the same whether or not the task exists, so a refused
+ * caller (an untrusted actor, say) cannot use them to tell real task ids from made-up ones.
+ */
+const CALLER_REASONS = new Set(['actor_not_allowed', 'principal_incomplete', 'clock_missing']);
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const PAGE_SIZE = 50;
 
@@ -37,6 +43,8 @@ async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra:
   const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
   if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
   if (!decision.allow) {
+    const callerReasons = decision.reasons.filter((r) => CALLER_REASONS.has(r));
+    if (callerReasons.length > 0) throw accessDenied(callerReasons);
     if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) throw taskNotFound();
     if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
     if (op === 'cancel' && decision.reasons.includes('task_terminal')) throw alreadyTerminal();
