@@ -3,11 +3,17 @@ import { auditCommand, auditUsage } from './audit-command.js';
 import { buildCommand, buildUsage } from './build-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 import { processIo, type CliIo } from './io.js';
+import { serveCommand, serveUsage } from './serve-command.js';
+import { demoCommand, demoUsage } from './demo-command.js';
+import { tokenCommand, tokenUsage } from './token-command.js';
 import { testCommand, testUsage } from './test-command.js';
 
 type Command = (args: string[], io: CliIo) => number | Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string; summary: string }> = {
+  serve: { run: serveCommand, usage: serveUsage, summary: 'run the reference MCP Tasks host (HTTP on 127.0.0.1:8787/mcp, or stdio)' },
+  demo: { run: demoCommand, usage: demoUsage, summary: 'a guided walkthrough on a throwaway host: allows, denials, step-up, cancels, audit verify' },
+  token: { run: tokenCommand, usage: tokenUsage, summary: 'DEV ONLY: mint a token the dev identity trusts' },
   build: { run: buildCommand, usage: buildUsage, summary: 'compile policies/ (Rego + data) to a wasm bundle' },
   test: { run: testCommand, usage: testUsage, summary: 'run decision fixtures through the compiled bundle' },
   eval: { run: evalCommand, usage: evalUsage, summary: 'print the decision for one input' },
@@ -15,7 +21,7 @@ const commands: Record<string, { run: Command; usage: string; summary: string }>
 };
 
 export function usage(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(72)} ${c.summary}`);
+  const lines = Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`);
   return ['usage:', ...lines].join('\n');
 }
 

@@ -15,6 +15,7 @@ import { createTaskguard, type Taskguard } from '../../src/tasks/runtime.js';
 import { deepMerge } from '../../src/util/merge.js';
 import { Gates } from './gates.js';
 import { registerTestTools } from './tools.js';
+import { registerDemoTools } from '../../src/host/demo-tools.js';
 
 export const ISSUER = 'https://issuer.taskguard.test';
 export const AUDIENCE = 'https://mcp.taskguard.test/mcp';
@@ -58,6 +59,10 @@ export interface StackOptions {
    * to this sink, in the same order.
    */
   audit?: GuardAuditSink;
+  /** 'demo' registers the reference host's demo tools (on `workspaceDir`) instead of the gated test tools. */
+  tools?: 'test' | 'demo';
+  /** Required with tools: 'demo'. */
+  workspaceDir?: string;
 }
 
 /** The whole thing over real HTTP on 127.0.0.1: a real verifier, the committed policy, the guard, the host. */
@@ -80,7 +85,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     sweepIntervalMs: 50,
   });
-  registerTestTools(guard, gates);
+  if (options.tools === 'demo') {
+    if (!options.workspaceDir) throw new Error('startStack: tools "demo" needs a workspaceDir');
+    registerDemoTools(guard, { workspaceDir: options.workspaceDir });
+  } else {
+    registerTestTools(guard, gates);
+  }
   const host = createHttpHost({ verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }) });
   const url = await host.listen();
   const clients: Client[] = [];

@@ -1,0 +1,11 @@
+import { parseArgs } from 'node:util';
+import { runWalkthrough } from '../host/walkthrough.js';
+import type { CliIo } from './io.js';
+
+export const demoUsage = 'taskguard demo';
+
+/** The guided walkthrough on a throwaway host: exits 0 only if every step behaved as the policy says. */
+export async function demoCommand(args: string[], io: CliIo): Promise<number> {
+  parseArgs({ args, options: {}, strict: true });
+  return runWalkthrough((line) => io.out(line));
+}

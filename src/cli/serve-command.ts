@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { loadHostConfig } from '../config/host-config.js';
+import { TaskguardError } from '../errors.js';
+import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
+import { serveStdio } from '../host/stdio.js';
+import type { CliIo } from './io.js';
+
+export const serveUsage = 'taskguard serve [--config FILE] [--stdio [--token TOKEN]]';
+
+/**
+ * Runs the reference MCP Tasks host until SIGTERM or SIGINT: Streamable HTTP by default (prints
+ * `listening on URL` when ready), or stdio for one identity. Shutdown stops accepting, lets running tasks
+ * settle for shutdown.grace_ms, stops the rest and flushes the audit log.
+ */
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, stdio: { type: 'boolean' }, token: { type: 'string' } }, strict: true });
+  const config = loadHostConfig(values.config);
+  // On stdio, stdout is the protocol: everything for people goes to stderr.
+  const say = (line: string): void => io.err(`taskguard: ${line}`);
+  const runtime = await createHostRuntime(config, say);
+  const policy = `policy ${runtime.decider.revision.slice(0, 12)}, data ${runtime.decider.dataRevision.slice(0, 12)}`;
+  const identity = config.identity.mode === 'dev' ? 'identity dev-only (taskguard token)' : `identity ${config.identity.config.issuer}`;
+
+  let stop: () => Promise<void>;
+  if (values.stdio) {
+    const token = values.token ?? process.env['TASKGUARD_TOKEN'];
+    if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
+    const transport = await serveStdio(runtime, token);
+    say(`serving stdio (${policy}, ${identity}, audit ${config.audit.file})`);
+    stop = async () => {
+      await runtime.settle(say);
+      await transport.close();
+    };
+  } else {
+    const http = createReferenceHttp(runtime);
+    const url = await http.listen();
+    say(`${policy}, ${identity}, audit ${config.audit.file}`);
+    io.out(`listening on ${url}`);
+    stop = async () => {
+      http.drain();
+      await runtime.settle(say);
+      await http.close();
+    };
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  say(`${signal}: shutting down`);
+  await stop();
+  say('stopped; audit log flushed');
+  return 0;
+}

@@ -1,0 +1,86 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import { openAuditLog, type AuditLog } from '../audit/index.js';
+import type { HostConfig } from '../config/host-config.js';
+import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
+import { readBundle } from '../decision/bundle.js';
+import { createDecider, type Decider } from '../decision/engine.js';
+import { isRecord } from '../decision/parse.js';
+import { createHttpHost, type HttpHost } from '../http/host.js';
+import { createTokenVerifier } from '../identity/index.js';
+import { createTaskguard, type Taskguard } from '../tasks/runtime.js';
+import { packageRoot } from '../util/paths.js';
+import { registerDemoTools } from './demo-tools.js';
+import { devVerifier } from './dev-identity.js';
+
+export const SERVER_NAME = 'taskguard-reference-host';
+export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Everything a running host holds, for the transports and for shutdown. */
+export interface HostRuntime {
+  config: HostConfig;
+  decider: Decider;
+  guard: Taskguard;
+  audit: AuditLog;
+  verifier: OAuthTokenVerifier;
+  createMcpServer(): McpServer;
+  /** Lets running tasks settle for up to grace_ms, stops the rest, flushes and closes the audit log. */
+  settle(log: (line: string) => void): Promise<void>;
+}
+
+/** Builds the host from its config: policy, audit log, guard, demo tools and identity. */
+export async function createHostRuntime(config: HostConfig, log: (line: string) => void): Promise<HostRuntime> {
+  const bundle = readBundle(config.policy.bundle);
+  const data = config.policy.data ? loadPolicyData(config.policy.data) : validatePolicyData(bundle.data, `${bundle.dir}/data.json`);
+  const decider = createDecider(bundle, { data });
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const audit = await openAuditLog({
+    file: config.audit.file, fsync: config.audit.fsync, intervalMs: config.audit.intervalMs,
+    policyRevision: decider.revision, dataRevision: decider.dataRevision,
+    onError: (err) => log(`audit log failing, operations are refused until it recovers: ${err.message}`),
+  });
+  if (audit.recovered) log(`audit log: ${audit.recovered.detail}`);
+  const guard = createTaskguard({ decider, audit });
+  if (config.demo.tools) registerDemoTools(guard, { workspaceDir: config.demo.workspace });
+  const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
+
+  return {
+    config, decider, guard, audit, verifier,
+    createMcpServer: () => new McpServer({ name: SERVER_NAME, version: VERSION }),
+    async settle(say) {
+      const until = Date.now() + config.shutdown.graceMs;
+      while (guard.running() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
+      guard.close();
+      await audit.close();
+    },
+  };
+}
+
+/** The Streamable HTTP side of the reference host. */
+export function createReferenceHttp(runtime: HostRuntime): HttpHost {
+  const { config } = runtime;
+  return createHttpHost({
+    verifier: runtime.verifier,
+    guard: runtime.guard,
+    createMcpServer: runtime.createMcpServer,
+    host: config.listen.host,
+    port: config.listen.port,
+    path: config.listen.path,
+    allowedHosts: config.listen.allowedHosts,
+    maxBodyBytes: config.listen.maxBodyBytes,
+    protectedResource: {
+      resource: config.listen.publicUrl,
+      ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),
+      scopes_supported: scopesOf(runtime.decider.data),
+    },
+  });
+}
+
+function scopesOf(data: Readonly<Record<string, unknown>>): string[] {
+  const tools = isRecord(data['tools']) ? Object.values(data['tools']) : [];
+  const scopes = tools.flatMap((t) => (isRecord(t) && Array.isArray(t['required_scopes']) ? (t['required_scopes'] as string[]) : []));
+  return [...new Set(scopes)].sort();
+}
