@@ -1,19 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, rmSync } from 'node:fs';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runCli as run } from '../support/run-cli.js';
 import { headFileOf } from '../../src/audit/head.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { readLines, tempLogFile, writeLines, writeLog } from './helpers.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => void out.push(l), err: (l) => void err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('taskguard audit verify', () => {
   it('prints one ok line and exits 0 for a good log', async () => {

@@ -2,17 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runCli as run } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-policy.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => void out.push(l), err: (l) => void err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const NOW = 1763800000000;
 const alice = { sub: 'alice', tenant: 'acme', client_id: 'reports-agent', scopes: ['reports:read'], roles: [], acr: '', auth_time_ms: 0 };
