@@ -6,7 +6,7 @@ import type { TaskRecord } from '../stores/types.js';
 import { expireInBackground, requirePrincipal } from './call-handler.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
-import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound } from './rpc-errors.js';
+import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound, unauthenticated } from './rpc-errors.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
 import type { PendingInput } from './workers.js';
 
@@ -42,16 +42,19 @@ async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra:
   const record = await core.store.get(taskId);
   const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
   if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
-  if (!decision.allow) {
-    const callerReasons = decision.reasons.filter((r) => CALLER_REASONS.has(r));
-    if (callerReasons.length > 0) throw accessDenied(callerReasons);
-    if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) throw taskNotFound();
-    if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
-    if (op === 'cancel' && decision.reasons.includes('task_terminal')) throw alreadyTerminal();
-    throw accessDenied(decision.reasons);
-  }
+  if (!decision.allow) throw denial(op, record, decision);
   if (!record) throw taskNotFound(); // an allow without a task would be a policy bug: fail closed
   return { principal, record, decision, decisionId };
+}
+
+/** The answer to a denied task operation. */
+function denial(op: Operation, record: TaskRecord | undefined, decision: Decision): GuardRpcError {
+  const callerReasons = decision.reasons.filter((r) => CALLER_REASONS.has(r));
+  if (callerReasons.length > 0) return accessDenied(callerReasons);
+  if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) return taskNotFound();
+  if (decision.reasons.includes('step_up_required') && decision.step_up) return stepUpRequired(decision.step_up);
+  if (op === 'cancel' && decision.reasons.includes('task_terminal')) return alreadyTerminal();
+  return accessDenied(decision.reasons);
 }
 
 export function createGetHandler(core: GuardCore) {
@@ -69,8 +72,8 @@ export function createCancelHandler(core: GuardCore) {
       statusMessage: 'The task was cancelled by request.',
       outcome: { kind: 'error', code: -32800, message: 'task was cancelled' },
     }, core.now());
-    // Lost the race to completion: the task is terminal now, and stays as it finished.
-    if (!cancelled) throw alreadyTerminal();
+    // Lost a race: to completion (the task stays as it finished) or to expiry (the task is gone).
+    if (!cancelled) throw (await core.store.get(record.id)) ? alreadyTerminal() : taskNotFound();
     core.workers.abort(record.id, 'task cancelled');
     core.workers.changed(record.id);
     core.lifecycle('cancelled', cancelled, { principal, op: 'cancel', decisionId });
@@ -82,7 +85,9 @@ export function createCancelHandler(core: GuardCore) {
 export function createResultHandler(core: GuardCore) {
   return async (request: { params: { taskId: string } }, extra: Extra) => {
     let { principal, record, decision, decisionId } = await authorize(core, 'result', request.params.taskId, extra);
+    let waited = false;
     while (!TERMINAL.has(record.status)) {
+      waited = true;
       const pending = record.status === 'input_required' ? core.workers.pendingInput(record.id) : undefined;
       if (pending && !pending.delivering) {
         await deliverInput(core, principal, record, pending, extra);
@@ -92,6 +97,13 @@ export function createResultHandler(core: GuardCore) {
       const current = await core.store.get(record.id);
       if (!current || current.expiresMs <= core.now()) throw taskNotFound();
       record = current;
+    }
+    if (waited) {
+      // The task ran on while this request waited: its token may have expired and the record has changed,
+      // so the result goes out only on a decision about the caller and record as they are now.
+      if (principal.expiresAtMs <= core.now()) throw unauthenticated();
+      ({ decision, decisionId } = core.decide({ op: 'result', principal, task: record }));
+      if (!decision.allow) throw denial('result', record, decision);
     }
     const read = await core.store.recordResultRead(record.id, decision.revoke_after_result === true, core.now());
     if (!read) {

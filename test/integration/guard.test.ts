@@ -64,6 +64,21 @@ describe('the guard over real Streamable HTTP with the SDK client', () => {
     assert.deepEqual((await pending).content, [{ type: 'text', text: 'WAIT' }]);
   });
 
+  it('a token that expires while tasks/result waits does not receive the result', async () => {
+    const shortLived = await stack.connect({ sub: 'alice', expiresInS: 2 });
+    const task = await shortLived.createTask('convert_document', { text: 'late', gate: 'outlive' });
+    await stack.gates.started('outlive');
+    const pending = rpcError(shortLived.result(task.taskId));
+    // Token lifetime is wall-clock time by definition: wait it out, then let the task finish.
+    await new Promise((r) => setTimeout(r, 2200));
+    stack.gates.release('outlive');
+    const err = await pending;
+    assert.equal(err.code, TASKGUARD_RPC_ERRORS.unauthenticated);
+    // Nothing was consumed: the owner with a current token still reads it.
+    const alice = await stack.connect({ sub: 'alice' });
+    assert.deepEqual((await alice.result(task.taskId)).content, [{ type: 'text', text: 'LATE' }]);
+  });
+
   it('answers task-support mismatches with -32601, per the MCP spec', async () => {
     const alice = await stack.connect({ sub: 'alice' });
     assert.equal((await rpcError(alice.call('convert_document', { text: 'x' }))).code, -32601);
