@@ -54,6 +54,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       while (guard.running() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
       guard.close();
+      // Stopped tasks record their final status (failed) before the audit log closes.
+      await guard.drained(2000);
       await audit.close();
     },
   };

@@ -10,14 +10,19 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   const chunks: Buffer[] = [];
   let size = 0;
+  let tooLarge = false;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) {
+    // Past the limit, stop buffering but keep reading (and dropping) the rest, so the 413 can still be
+    // written on a live socket; the caller answers with Connection: close.
+    if (size > maxBytes) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+    if (size > maxBytes * 16) {
       req.destroy();
-      return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
+      break;
     }
-    chunks.push(chunk as Buffer);
   }
+  if (tooLarge) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   try {
     return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
   } catch {

@@ -93,7 +93,10 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     let body: unknown;
     if (req.method === 'POST') {
       const parsed = await readJsonBody(req, maxBody);
-      if (!parsed.ok) return sendError(res, parsed.status, parsed.status === 400 ? -32700 : -32600, parsed.message);
+      if (!parsed.ok) {
+        if (parsed.status === 413) res.setHeader('connection', 'close');
+        return sendError(res, parsed.status, parsed.status === 400 ? -32700 : -32600, parsed.message);
+      }
       body = parsed.value;
     }
 

@@ -88,7 +88,7 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
   const control: TaskControl = {
     id: record.id,
     async setStatusMessage(message: string) {
-      const updated = await core.store.transition(record.id, ['working', 'input_required'], { statusMessage: message.slice(0, 1000) }, core.now());
+      const updated = await core.store.transition(record.id, ['working', 'input_required'], { statusMessage: truncate(message, 1000) }, core.now());
       if (updated) {
         core.lifecycle('status', updated);
         notify(updated);
@@ -96,7 +96,7 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     },
     async requestInput(params) {
       controller.signal.throwIfAborted();
-      const waiting = await core.store.transition(record.id, ['working'], { status: 'input_required', statusMessage: params.message.slice(0, 1000) }, core.now());
+      const waiting = await core.store.transition(record.id, ['working'], { status: 'input_required', statusMessage: truncate(params.message, 1000) }, core.now());
       if (!waiting) throw new Error('task is not running');
       core.lifecycle('status', waiting);
       notify(waiting);
@@ -109,7 +109,7 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     },
   };
 
-  void (async () => {
+  core.workers.track((async () => {
     let outcome: TaskRecord['outcome'];
     let status: 'completed' | 'failed';
     try {
@@ -132,7 +132,7 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
   })().catch(() => {
     // Only the audit sink or the store can throw here; a failing audit log has reported itself through its
     // onError, and every foreground operation keeps failing closed on it.
-  });
+  }));
 }
 
 /** Expiry from a timer or a sweep: nothing awaits it, so a failure must not become an unhandled rejection. */
@@ -154,4 +154,11 @@ async function runToolSafely(core: GuardCore, tool: GuardedTool, args: Record<st
     if (err instanceof McpError || err instanceof GuardRpcError) throw err;
     return { content: [{ type: 'text', text: 'tool execution failed' }], isError: true };
   }
+}
+
+/** Cuts at a code point boundary: half a surrogate pair would be a different string once stored. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }

@@ -50,6 +50,8 @@ export interface Taskguard {
   running(): number;
   /** Stops every running task (their records stay), the sweeper and the timers. */
   close(): void;
+  /** After close(): waits up to `limitMs` for stopped tasks to record their final status. */
+  drained(limitMs: number): Promise<void>;
 }
 
 const SWEEP_BATCH = 500;
@@ -107,6 +109,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       low.setRequestHandler(CancelTaskRequestSchema, createCancelHandler(core) as never);
       servers.push(server);
     },
+    drained: (limitMs) => core.workers.drained(limitMs),
     close() {
       clearInterval(sweeper);
       core.workers.stopAll('server shutting down');

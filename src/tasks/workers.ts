@@ -16,6 +16,21 @@ export interface PendingInput {
 export class Workers {
   readonly #controllers = new Map<string, AbortController>();
   readonly #inputs = new Map<string, PendingInput>();
+  /** Workers still finishing (their final transition and audit record), so shutdown can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  track(work: Promise<void>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+
+  /** Resolves when every tracked worker has finished, or after `limitMs`. */
+  async drained(limitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+    await Promise.race([Promise.allSettled([...this.#inFlight]), limit]);
+    clearTimeout(timer);
+  }
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
