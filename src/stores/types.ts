@@ -58,3 +58,37 @@ export interface TaskStore {
   /** Non-terminal, unexpired tasks of one owner: the live-task cap. */
   countLive(owner: TaskOwner, nowMs: number): Promise<number>;
 }
+
+/** What a recovered orphan reads as: its status message and the error tasks/result returns for it. */
+export const ORPHAN_STATUS_MESSAGE = 'the host running this task stopped before it finished';
+/** JSON-RPC internal error: the work did not fail on its own, its host went away. */
+export const ORPHAN_ERROR_CODE = -32603;
+
+/**
+ * A store shared by several host instances (or one that restarts). Each instance claims the tasks it runs
+ * and keeps renewing one lease for all of them; a task whose lease lapsed has no host working on it any
+ * more (the work lived in that process), so recoverOrphans settles it as failed instead of leaving it
+ * `working` until its TTL runs out. Leases are invisible in TaskRecord: they are the hosts' business, not
+ * the policy's.
+ */
+export interface LeasedTaskStore extends TaskStore {
+  /**
+   * Binds a non-terminal task to `instanceId` with a lease until nowMs + leaseMs. False when the task is
+   * gone or terminal, or already bound to another instance: a lapsed task is an orphan to recover, never
+   * something a second host can take over, because the work itself cannot move.
+   */
+  claim(id: string, instanceId: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  /** Extends the lease of every non-terminal task of `instanceId` to nowMs + leaseMs; returns how many. */
+  renewLeases(instanceId: string, leaseMs: number, nowMs: number): Promise<number>;
+  /**
+   * Fails non-terminal tasks whose lease ended at or before nowMs (at most `limit`, a bounded batch) with
+   * ORPHAN_STATUS_MESSAGE and an ORPHAN_ERROR_CODE outcome; returns the records it changed. Each orphan is
+   * returned by exactly one call, whichever handle makes it. Tasks never claimed are left alone.
+   */
+  recoverOrphans(nowMs: number, limit: number): Promise<TaskRecord[]>;
+}
+
+export function isLeasedTaskStore(store: TaskStore): store is LeasedTaskStore {
+  const candidate = store as Partial<LeasedTaskStore>;
+  return typeof candidate.claim === 'function' && typeof candidate.renewLeases === 'function' && typeof candidate.recoverOrphans === 'function';
+}
