@@ -10,6 +10,11 @@ const BENCHMARKS: readonly Benchmark[] = [
     summary: 'per-decision latency: in-process wasm vs the same policy behind opa run --server (REST)',
     load: async () => (await import('./decision.js')).runDecisionBenchmark,
   },
+  {
+    name: 'load',
+    summary: 'host under load over Streamable HTTP: guard ON (taskguard) vs the SDK\'s stock task support, 200 clients',
+    load: async () => (await import('./load.js')).runLoadBenchmark,
+  },
 ];
 
 function available(): string {

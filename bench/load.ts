@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { verifyAuditLog } from '../src/audit/index.js';
+import { registerCleanup } from './lib/cleanup.js';
+import { UsageError } from './lib/args.js';
+import { startServerChild } from './load/child.js';
+import { loadUsage, parseLoadFlags, type LoadFlags } from './load/flags.js';
+import { runLoad, type LoadShape } from './load/generator.js';
+import { createIdentity, type RunIdentity } from './load/identity.js';
+import type { ServerMode, ServerStats } from './load/protocol.js';
+import { configResult, formatJson, formatTables, type ConfigResult } from './load/report.js';
+
+/**
+ * `npm run bench -- load`: many SDK clients against a real host over Streamable HTTP on 127.0.0.1, once with
+ * taskguard (policy, binding, audit) and once with the SDK's stock task support, each server in a child
+ * process of its own. Reports tasks/s, per-request latency, errors, and cross-tenant reads found by probing.
+ */
+const POLL_MIN_MS = 50;
+const POLL_MAX_MS = 100;
+const DOC_BYTES = 4096;
+/** Requested per task in both configurations: far longer than a task is in use (well under a second), so nothing a client or a probe touches has expired. */
+const TASK_TTL_MS = 120_000;
+const TOKEN_LIFETIME_S = 3600;
+
+function log(line: string): void {
+  console.log(`[load] ${line}`);
+}
+
+export async function runLoadBenchmark(args: readonly string[]): Promise<number> {
+  let flags: LoadFlags | undefined;
+  try {
+    flags = parseLoadFlags(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`bench load: ${err.message}\n${loadUsage()}`);
+    return 2;
+  }
+  if (flags === undefined) {
+    console.log(loadUsage());
+    return 0;
+  }
+  if (flags.users < flags.tenants) {
+    console.error(`bench load: --users (${flags.users}) must be at least --tenants (${flags.tenants})`);
+    return 2;
+  }
+
+  const cpus = os.cpus();
+  log(`machine: ${cpus.length} cpus (${cpus[0]?.model.trim() ?? 'unknown'}), node ${process.version}`);
+  const identity = await createIdentity(flags.users, flags.tenants, TOKEN_LIFETIME_S);
+  log(`${flags.users} users over ${flags.tenants} tenants, ES256 tokens with scopes docs:convert reports:read; ${flags.clients} clients`);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'taskguard-load-'));
+  const removeState = (): void => rmSync(stateDir, { recursive: true, force: true });
+  const unregister = registerCleanup(removeState);
+  // Kept after the run (unlike the state dir), outside the repository.
+  const profileDir = flags['cpu-prof'] ? mkdtempSync(path.join(os.tmpdir(), 'taskguard-load-profile-')) : undefined;
+
+  const shape: LoadShape = {
+    clients: flags.clients,
+    warmupMs: flags.warmup * 1000,
+    measureMs: flags.seconds * 1000,
+    probeShare: flags['probe-permille'] / 1000,
+    pollMinMs: POLL_MIN_MS,
+    pollMaxMs: POLL_MAX_MS,
+    docBytes: DOC_BYTES,
+    ttlMs: TASK_TTL_MS,
+    seed: flags.seed,
+  };
+  const auditFile = path.join(stateDir, 'audit.jsonl');
+  const order: ServerMode[] = flags['guard-first'] ? ['guard-on', 'guard-off'] : ['guard-off', 'guard-on'];
+  const results = new Map<ServerMode, ConfigResult>();
+  let audit: { records: number; verified: boolean } | undefined;
+  try {
+    for (const [i, mode] of order.entries()) {
+      if (i > 0) await sleep(1000); // let the previous child's sockets and memory go
+      results.set(mode, await runConfiguration(mode, identity, shape, { auditFile, seed: flags.seed, ...(mode === 'guard-on' && profileDir ? { profileDir } : {}) }));
+    }
+    log('verifying the guard-ON audit log');
+    const verified = await verifyAuditLog(auditFile);
+    audit = { records: verified.records, verified: verified.ok };
+    log(`audit log: ${verified.records} records, ${verified.ok ? 'chain and head verify' : `DOES NOT VERIFY: ${verified.problem?.kind} at line ${verified.problem?.line}`}`);
+  } finally {
+    removeState();
+    unregister();
+  }
+
+  const on = results.get('guard-on') as ConfigResult;
+  const off = results.get('guard-off') as ConfigResult;
+  if (profileDir) log(`CPU profile of the guard-ON server in ${profileDir}/ (open in Chrome DevTools or speedscope)`);
+  console.log('');
+  console.log(formatTables(on, off));
+  console.log(formatJson(on, off, {
+    seconds: flags.seconds, warmupSeconds: flags.warmup, clients: flags.clients, users: flags.users, tenants: flags.tenants,
+    seed: flags.seed, probeShare: shape.probeShare, node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    auditRecords: audit?.records, auditVerified: audit?.verified,
+  }));
+  // A run with errors, a cross-tenant read under the guard, or a broken audit chain is not a valid measurement.
+  return on.errors + off.errors === 0 && on.crossTenantReads === 0 && audit?.verified === true ? 0 : 1;
+}
+
+async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: LoadShape, options: { auditFile: string; seed: number; profileDir?: string }): Promise<ConfigResult> {
+  const say = (line: string): void => log(`${mode}: ${line}`);
+  const child = await startServerChild(
+    { mode, publicJwk: identity.publicJwk, seed: options.seed, ...(mode === 'guard-on' ? { auditFile: options.auditFile } : {}) },
+    options.profileDir ? { cpuProfDir: options.profileDir } : {},
+  );
+  say(`server pid ${child.pid} at ${child.url}`);
+  say(child.detail);
+  try {
+    let server: ServerStats | undefined;
+    const outcome = await runLoad(child.url, identity.users, shape, {
+      onMeasureStart: () => child.mark(),
+      onMeasureEnd: async () => {
+        server = await child.sample();
+      },
+    }, say);
+    // CPU and loop delay are the window's (sampled at the deadline); the counters are the whole run's.
+    const final = await child.stop();
+    if (server && final) server = { ...final, cpuMs: server.cpuMs, wallMs: server.wallMs, loopDelayP50Ms: server.loopDelayP50Ms, loopDelayP99Ms: server.loopDelayP99Ms, rssMb: server.rssMb };
+    const result = configResult(mode, child.detail, outcome.recorder, server, outcome.generator, outcome.unfinishedLoops);
+    say(`${outcome.recorder.completed} tasks completed in the window (${result.tasksPerS.toFixed(1)}/s), ${result.errors} errors, ${result.crossTenantReads} cross-tenant reads of ${result.probes} probes, ${result.abandoned} tasks cut off by the deadline${outcome.unfinishedLoops ? `, ${outcome.unfinishedLoops} loops cut off after the grace period` : ''}`);
+    if (server) say(`server: ${server.toolRuns} tool runs, ${server.toolFailures} tool failures${server.auditRecords !== undefined ? `, ${server.auditRecords} audit records, ${server.auditFailures ?? 0} audit failures` : ''}`);
+    for (const [kind, count] of result.errorKinds) say(`error x${count}: ${kind}`);
+    return result;
+  } finally {
+    await child.stop();
+  }
+}

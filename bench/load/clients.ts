@@ -1,0 +1,60 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { TOOL_NAME } from './convert.js';
+import type { User } from './identity.js';
+
+/** One SDK client on its own Streamable HTTP session, authenticated as one user. */
+export interface LoadClient {
+  index: number;
+  user: User;
+  createTask(doc: string, bytes: number, ttlMs: number, options: RequestOptions): Promise<ReturnType<typeof CreateTaskResultSchema.parse>['task']>;
+  getTask(taskId: string, options: RequestOptions): Promise<ReturnType<typeof GetTaskResultSchema.parse>>;
+  result(taskId: string, options: RequestOptions): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects `count` clients, user i % users.length each, `concurrency` at a time (200 initialize handshakes
+ * at once would measure connection setup, which is not what this run is about). Transport errors (a broken
+ * SSE stream, say) go to `onTransportError`.
+ */
+export async function connectClients(url: string, users: readonly User[], count: number, concurrency: number, onTransportError: (err: Error) => void): Promise<LoadClient[]> {
+  const clients: LoadClient[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      const user = users[index % users.length] as User;
+      clients[index] = await connectOne(url, user, index, onTransportError);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  } catch (err) {
+    await Promise.all(clients.filter(Boolean).map((c) => c.close()));
+    throw err;
+  }
+  return clients;
+}
+
+async function connectOne(url: string, user: User, index: number, onTransportError: (err: Error) => void): Promise<LoadClient> {
+  const client = new Client({ name: 'taskguard-bench-load', version: '1.0.0' });
+  client.onerror = onTransportError;
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${user.token}` } } });
+  await client.connect(transport);
+  return {
+    index,
+    user,
+    createTask: async (doc, bytes, ttlMs, options) => (await client.request({
+      method: 'tools/call', params: { name: TOOL_NAME, arguments: { doc, bytes }, task: { ttl: ttlMs } },
+    }, CreateTaskResultSchema, options)).task,
+    getTask: (taskId, options) => client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema, options),
+    result: (taskId, options) => client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, options),
+    close: async () => {
+      client.onerror = () => {};
+      await client.close().catch(() => {});
+    },
+  };
+}

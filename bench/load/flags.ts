@@ -1,0 +1,39 @@
+import { flagHelp, parseIntFlags, type IntFlags } from '../lib/args.js';
+
+/** Numeric flags of the load run (bench/lib/args.ts parses them); --quick only changes two defaults. */
+export const LOAD_FLAGS = {
+  seconds: { default: 30, help: 'measured seconds per configuration' },
+  warmup: { default: 5, help: 'unmeasured seconds of load before each window', min: 0 },
+  clients: { default: 200, help: 'concurrent SDK clients, each on its own session' },
+  users: { default: 50, help: 'distinct users (clients are spread over them)' },
+  tenants: { default: 5, help: 'tenants the users are spread over (at least 2, for the probe)', min: 2 },
+  'probe-permille': { default: 20, help: 'polls per 1000 that name another tenant\'s task', min: 0 },
+  seed: { default: 20_251_125, help: 'PRNG seed (polls, probes, tool delays)', min: 0 },
+} as const satisfies IntFlags<string>;
+
+const QUICK = { seconds: 5, warmup: 2 } as const;
+
+/** Switches without a value. */
+export const LOAD_SWITCHES = {
+  quick: `a smoke run: defaults --seconds ${QUICK.seconds} --warmup ${QUICK.warmup} (noisier numbers)`,
+  'cpu-prof': 'write a V8 CPU profile of the guard-ON server child (node --cpu-prof) and print where',
+  'guard-first': 'run guard ON before guard OFF (default: OFF first), to check for order effects',
+} as const;
+
+export type LoadFlags = Record<keyof typeof LOAD_FLAGS, number> & Record<keyof typeof LOAD_SWITCHES, boolean>;
+
+/** Returns undefined for --help; throws UsageError on anything else it does not know. */
+export function parseLoadFlags(args: readonly string[]): LoadFlags | undefined {
+  const switches = Object.fromEntries(Object.keys(LOAD_SWITCHES).map((name) => [name, args.includes(`--${name}`)])) as Record<keyof typeof LOAD_SWITCHES, boolean>;
+  const rest = args.filter((a) => !Object.keys(LOAD_SWITCHES).some((name) => a === `--${name}`));
+  const defaults = switches.quick
+    ? { ...LOAD_FLAGS, seconds: { ...LOAD_FLAGS.seconds, default: QUICK.seconds }, warmup: { ...LOAD_FLAGS.warmup, default: QUICK.warmup } }
+    : LOAD_FLAGS;
+  const numbers = parseIntFlags(rest, defaults);
+  return numbers ? { ...numbers, ...switches } : undefined;
+}
+
+export function loadUsage(): string {
+  const switches = Object.entries(LOAD_SWITCHES).map(([name, help]) => `  --${name.padEnd(16)} ${help}`).join('\n');
+  return `usage: npm run bench -- load [flags]\n${flagHelp(LOAD_FLAGS)}\n${switches}`;
+}

@@ -1,0 +1,76 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startGuardedServer } from './guard-on.js';
+import { startStockServer } from './guard-off.js';
+import type { ChildMessage, ParentMessage, ServerConfig, ServerStats } from './protocol.js';
+import type { RunningServer } from './server.js';
+
+/**
+ * A server child of `npm run bench -- load`: started with fork() by bench/load/child.ts, configured and driven
+ * over IPC, never printing to stdout (the parent's last stdout line is its JSON). It exits when the parent
+ * goes away, so a killed benchmark leaves no server behind.
+ */
+let server: RunningServer | undefined;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+let markCpu = process.cpuUsage();
+let markAt = performance.now();
+
+function send(message: ChildMessage, then?: () => void): void {
+  if (!process.send) return;
+  process.send(message, undefined, {}, () => then?.());
+}
+
+function stats(): ServerStats {
+  const cpu = process.cpuUsage(markCpu);
+  const counters = server?.counters() ?? { toolRuns: 0, toolFailures: 0 };
+  return {
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs: performance.now() - markAt,
+    loopDelayP50Ms: loopDelay.percentile(50) / 1e6,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    rssMb: process.memoryUsage().rss / 1_048_576,
+    ...counters,
+  };
+}
+
+async function start(config: ServerConfig): Promise<RunningServer> {
+  if (config.mode === 'guard-on') {
+    if (!config.auditFile) throw new Error('guard-on needs an audit file');
+    return startGuardedServer({ publicJwk: config.publicJwk, seed: config.seed, auditFile: config.auditFile });
+  }
+  return startStockServer({ publicJwk: config.publicJwk, seed: config.seed });
+}
+
+async function onMessage(message: ParentMessage): Promise<void> {
+  switch (message.type) {
+    case 'start':
+      server = await start(message.config);
+      loopDelay.enable();
+      send({ type: 'ready', url: server.url, pid: process.pid, detail: server.detail });
+      return;
+    case 'mark':
+      markCpu = process.cpuUsage();
+      markAt = performance.now();
+      loopDelay.reset();
+      send({ type: 'marked' });
+      return;
+    case 'sample':
+      send({ type: 'sampled', stats: stats() });
+      return;
+    case 'stop': {
+      const final = stats();
+      await server?.close();
+      // exit (not a kill) also lets --cpu-prof write its profile.
+      send({ type: 'stopped', stats: final }, () => process.exit(0));
+      return;
+    }
+  }
+}
+
+function fail(err: unknown): void {
+  send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1));
+}
+
+process.on('message', (message: ParentMessage) => void onMessage(message).catch(fail));
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
