@@ -5,10 +5,18 @@ import type { GuardCore } from './core.js';
 import { accessDenied, GuardRpcError, methodNotFound, stepUpRequired } from './rpc-errors.js';
 import type { GuardedTool, TaskControl, ToolContext } from './tools.js';
 
+/** One compiled schema per tool: zod compiles a parser per z.object, which is costly on every call. */
+const schemas = new WeakMap<GuardedTool, z.ZodObject<z.ZodRawShape>>();
+
 /** Validates arguments against the tool's zod shape; a bad argument is -32602 and runs nothing. */
 export function parseArguments(tool: GuardedTool, args: unknown): Record<string, unknown> {
   if (!tool.config.inputSchema) return {};
-  const parsed = z.object(tool.config.inputSchema).safeParse(args ?? {});
+  let schema = schemas.get(tool);
+  if (!schema) {
+    schema = z.object(tool.config.inputSchema);
+    schemas.set(tool, schema);
+  }
+  const parsed = schema.safeParse(args ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'arguments';
