@@ -15,6 +15,11 @@ const BENCHMARKS: readonly Benchmark[] = [
     summary: 'host under load over Streamable HTTP: guard ON (taskguard) vs the SDK\'s stock task support, 200 clients',
     load: async () => (await import('./load.js')).runLoadBenchmark,
   },
+  {
+    name: 'stores',
+    summary: 'task stores as the table grows: get, list pages, countLive, expiry sweep; SQLite and PostgreSQL, 10k vs 1M tasks',
+    load: async () => (await import('./stores.js')).runStoresBenchmark,
+  },
 ];
 
 function available(): string {

@@ -20,6 +20,16 @@ node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 echo "== fixtures through the committed wasm bundle"
 node --import tsx src/cli/entry.ts test fixtures
 
+echo "== postgresql for the store, audit and many-host suites"
+if [ "${TASKGUARD_SKIP_POSTGRES:-}" = "1" ]; then
+  echo "skipped: TASKGUARD_SKIP_POSTGRES=1 (the PostgreSQL suites report themselves as skipped)"
+elif [ -z "${TASKGUARD_TEST_POSTGRES_URL:-}" ]; then
+  # A throwaway cluster on 127.0.0.1 for this run only (installed from Debian packages when missing).
+  PG_DIR="/tmp/taskguard-pg-$$"
+  trap 'bash scripts/postgres-test.sh stop "$PG_DIR" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"' EXIT
+  eval "$(bash scripts/postgres-test.sh start "$PG_DIR")"
+fi
+
 echo "== node test runner"
 mapfile -t files < <(find test -name "*.test.ts" ! -path "test/attacks/*" | sort)
 node --import tsx --test --test-reporter=spec "${files[@]}"

@@ -13,6 +13,7 @@ export type TaskguardErrorCode =
   | 'fixture_invalid'
   | 'input_invalid'
   | 'opa_unavailable'
+  | 'store_unavailable'
   | 'usage';
 
 export class TaskguardError extends Error {

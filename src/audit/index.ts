@@ -10,5 +10,14 @@ export { FileSink, FSYNC_POLICIES, DEFAULT_FSYNC_INTERVAL_MS, type FsyncPolicy, 
 export { headFileOf, readHeadFile, type HeadFileState } from './head.js';
 export { openAuditLog, type OpenAuditLogOptions } from './open.js';
 export {
-  verifyAuditLog, type AuditVerifyOptions, type AuditVerifyResult, type AuditProblem, type AuditProblemKind,
+  verifyAuditLog, verifyAuditLines, type AuditVerifyOptions, type AuditVerifyResult, type AuditProblem, type AuditProblemKind,
+  type AuditLineSource, type PositionedLine, type PositionUnit,
 } from './verify.js';
+export { describeProblem } from './chain-scan.js';
+export { isChainName, MAX_CHAIN_NAME } from './chain-name.js';
+export type { AuditTable, AuditRow } from './db-table.js';
+export { DbAuditSink } from './db-sink.js';
+export { verifyAuditChain } from './db-verify.js';
+export { openDbAuditLog, type OpenDbAuditLogOptions } from './db-open.js';
+export { openSqliteAuditTable, type SqliteAuditTableOptions } from './sqlite-table.js';
+export { openPostgresAuditTable, type PostgresAuditTableOptions } from './postgres-table.js';

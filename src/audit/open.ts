@@ -1,6 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskguardError, describeError } from '../errors.js';
+import { describeProblem } from './chain-scan.js';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 import { fileExists } from './fs.js';
 import { readHeadFile } from './head.js';
@@ -68,8 +69,7 @@ async function cutTornLine(file: string, line: number): Promise<AuditRecovery> {
 }
 
 function refuse(file: string, result: AuditVerifyResult): never {
-  const p = result.problem;
-  const where = p ? `line ${p.line}${p.seq === undefined ? '' : ` (seq ${p.seq})`}: ${p.kind}: ${p.detail}` : 'unknown problem';
+  const where = result.problem ? describeProblem(result.problem) : 'unknown problem';
   throw new TaskguardError('audit_invalid', `audit log ${file} does not verify, ${where}; refusing to continue its chain`);
 }
 

@@ -6,7 +6,7 @@ import { canonicalJson, sha256Hex } from '../util/digest.js';
 export const AUDIT_KINDS = ['decision', 'lifecycle'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-export const LIFECYCLE_EVENTS = ['created', 'status', 'result_read', 'cancelled', 'expired', 'revoked'] as const;
+export const LIFECYCLE_EVENTS = ['created', 'create_replayed', 'status', 'result_read', 'cancelled', 'expired', 'revoked', 'orphaned'] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 /** prev_hash of the first record of a chain. */

@@ -1,24 +1,57 @@
 import { parseArgs } from 'node:util';
+import { describeProblem } from '../audit/chain-scan.js';
+import { displayChainName, isChainName, MAX_CHAIN_NAME } from '../audit/chain-name.js';
+import type { AuditTable } from '../audit/db-table.js';
+import { verifyAuditChain } from '../audit/db-verify.js';
+import { openPostgresAuditTable } from '../audit/postgres-table.js';
+import { openSqliteAuditTable } from '../audit/sqlite-table.js';
 import { verifyAuditLog, type AuditVerifyOptions } from '../audit/verify.js';
 import { TaskguardError } from '../errors.js';
 import type { CliIo } from './io.js';
 
-export const auditUsage = 'taskguard audit verify FILE [--head sidecar|none|SEQ:HASH]';
+// The file form stays last: `taskguard --help` puts the command's summary right after it.
+export const auditUsage = [
+  'taskguard audit verify (--sqlite DBFILE | --postgres [--schema NAME]) [--chain NAME]',
+  '  taskguard audit verify FILE [--head sidecar|none|SEQ:HASH]',
+].join('\n');
+
+/** Where --postgres finds its connection string: an environment variable, never an argument ps can show. */
+export const DATABASE_URL_ENV = 'TASKGUARD_DATABASE_URL';
+
+const options = {
+  head: { type: 'string' },
+  sqlite: { type: 'string' },
+  postgres: { type: 'boolean' },
+  schema: { type: 'string' },
+  chain: { type: 'string' },
+} as const;
 
 /**
- * `audit verify`: checks a log's hash chain and, by default, its end against the `<file>.head` sidecar.
- * Prints one line, `ok: ...` (exit 0) or `FAIL line L (seq S): KIND: detail` (exit 1).
+ * `audit verify`: checks a log's hash chain and its end against its head. For a FILE, the head is the
+ * `<file>.head` sidecar by default, and the command prints one line, `ok: ...` (exit 0) or
+ * `FAIL line L (seq S): KIND: detail` (exit 1). For a database, each chain (or the one named) is checked
+ * against its head row and gets a line, `ok chain NAME: ...` or `FAIL chain NAME pos P (seq S): ...`; any
+ * FAIL exits 1.
  */
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { head: { type: 'string' } }, allowPositionals: true, strict: true });
-  const [sub, file, ...extra] = positionals;
-  if (sub !== 'verify') throw new TaskguardError('usage', sub === undefined ? `a subcommand is required: ${auditUsage}` : `unknown audit subcommand ${sub}: ${auditUsage}`);
-  if (file === undefined || extra.length > 0) throw new TaskguardError('usage', `exactly one FILE is required: ${auditUsage}`);
-  const head = parseHead(values.head ?? 'sidecar');
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const [sub, ...files] = positionals;
+  if (sub !== 'verify') throw usage(sub === undefined ? 'a subcommand is required' : `unknown audit subcommand ${sub}`);
+  if (values.sqlite !== undefined || values.postgres === true) {
+    if (files.length > 0) throw usage('a FILE cannot go with --sqlite or --postgres');
+    if (values.head !== undefined) throw usage('--head is for a log file: a database chain is checked against its head row');
+    return verifyDatabase(await openTable(values), values.chain, io);
+  }
+  if (values.chain !== undefined || values.schema !== undefined) throw usage('--chain and --schema go with --sqlite or --postgres');
+  const [file, ...extra] = files;
+  if (file === undefined || extra.length > 0) throw usage('exactly one FILE is required');
+  return verifyFile(file, parseHead(values.head ?? 'sidecar'), io);
+}
+
+async function verifyFile(file: string, head: NonNullable<AuditVerifyOptions['head']>, io: CliIo): Promise<number> {
   const result = await verifyAuditLog(file, { head });
-  const p = result.problem;
-  if (p) {
-    io.out(`FAIL line ${p.line}${p.seq === undefined ? '' : ` (seq ${p.seq})`}: ${p.kind}: ${p.detail}`);
+  if (result.problem) {
+    io.out(`FAIL ${describeProblem(result.problem)}`);
     return 1;
   }
   if (head === 'sidecar' && !result.headChecked) io.err('note: no head file, so records cut from the end would not show');
@@ -26,9 +59,55 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+async function openTable(values: { sqlite?: string | undefined; postgres?: boolean | undefined; schema?: string | undefined; chain?: string | undefined }): Promise<Named> {
+  if (values.chain !== undefined && !isChainName(values.chain)) throw usage(`--chain must be 1 to ${MAX_CHAIN_NAME} printable ascii characters`);
+  if (values.sqlite !== undefined) {
+    if (values.postgres === true) throw usage('--sqlite and --postgres exclude each other');
+    if (values.schema !== undefined) throw usage('--schema goes with --postgres');
+    return { table: await openSqliteAuditTable(values.sqlite, { readonly: true }), where: `audit database ${values.sqlite}` };
+  }
+  const connectionString = process.env[DATABASE_URL_ENV];
+  if (connectionString === undefined || connectionString === '') throw usage(`--postgres reads its connection string from ${DATABASE_URL_ENV}, which is not set`);
+  const where = values.schema === undefined ? 'the postgres audit tables' : `postgres schema ${values.schema}`;
+  return { table: await openPostgresAuditTable({ connectionString, schema: values.schema, readonly: true }), where };
+}
+
+interface Named {
+  table: AuditTable;
+  /** How messages name the database: never the connection string. */
+  where: string;
+}
+
+async function verifyDatabase({ table, where }: Named, chain: string | undefined, io: CliIo): Promise<number> {
+  try {
+    const all = await table.chains();
+    if (chain !== undefined && !all.includes(chain)) throw new TaskguardError('audit_invalid', `no audit chain ${chain} in ${where}`);
+    if (all.length === 0) throw new TaskguardError('audit_invalid', `no audit chains in ${where}`);
+    let failed = 0;
+    for (const name of chain === undefined ? all : [chain]) {
+      const result = await verifyAuditChain(table, name);
+      const shown = displayChainName(name);
+      if (result.problem) {
+        failed += 1;
+        io.out(`FAIL chain ${shown} ${describeProblem(result.problem, 'pos')}`);
+      } else {
+        io.out(`ok chain ${shown}: ${result.records} records, last seq ${result.lastSeq}, last hash ${result.lastHash}`);
+      }
+    }
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await table.close();
+  }
+}
+
 function parseHead(value: string): NonNullable<AuditVerifyOptions['head']> {
   if (value === 'sidecar' || value === 'none') return value;
   const m = /^(\d+):([0-9a-f]{64})$/.exec(value);
-  if (!m) throw new TaskguardError('usage', `--head must be sidecar, none or SEQ:HASH: ${auditUsage}`);
+  if (!m) throw usage('--head must be sidecar, none or SEQ:HASH');
   return { seq: Number(m[1]), hash: m[2] as string };
+}
+
+function usage(problem: string): TaskguardError {
+  // Errors are one line: the two forms are joined with '; ' rather than left to run together.
+  return new TaskguardError('usage', `${problem}: ${auditUsage.split('\n').map((l) => l.trim()).join('; ')}`);
 }

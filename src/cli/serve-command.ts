@@ -26,7 +26,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     const token = values.token ?? process.env['TASKGUARD_TOKEN'];
     if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
     const transport = await serveStdio(runtime, token);
-    say(`serving stdio (${policy}, ${identity}, audit ${config.audit.file})`);
+    say(`serving stdio (${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
     stop = async () => {
       await runtime.settle(say);
       await transport.close();
@@ -34,7 +34,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } else {
     const http = createReferenceHttp(runtime);
     const url = await http.listen();
-    say(`${policy}, ${identity}, audit ${config.audit.file}`);
+    say(`${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
     stop = async () => {
       http.drain();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { isRecord } from '../decision/parse.js';
@@ -10,14 +11,32 @@ import { packageRoot } from '../util/paths.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
 
+/**
+ * Where tasks live. sqlite (the default): one file in the state folder, survives restarts. postgres: shared
+ * by many hosts; the connection string is read from the environment variable `urlEnv` (it holds a password,
+ * so it never sits in a config file). memory: gone with the process. leaseMs: see TaskguardOptions.leaseMs.
+ */
+export type StoreConfig =
+  | { kind: 'memory' }
+  | { kind: 'sqlite'; file: string; leaseMs: number }
+  | { kind: 'postgres'; urlEnv: string; schema: string; poolSize: number; leaseMs: number };
+
+/**
+ * Where audit records go: a JSONL file (default), or the task store's database (sqlite or postgres) as one
+ * chain per host, named `chain` (default `<hostname>:<port>`, so hosts sharing a database never share one).
+ */
+export type AuditConfig =
+  | { kind: 'file'; file: string; fsync: 'always' | 'interval' | 'never'; intervalMs: number }
+  | { kind: 'database'; chain: string };
+
 /** The reference host's configuration, validated and with every path absolute. */
 export interface HostConfig {
   listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
   policy: { bundle?: string; data?: string };
-  store: { kind: 'memory' };
-  audit: { file: string; fsync: 'always' | 'interval' | 'never'; intervalMs: number };
+  store: StoreConfig;
+  audit: AuditConfig;
   demo: { tools: boolean; workspace: string };
   shutdown: { graceMs: number };
   /** Where it came from, for messages. */
@@ -87,14 +106,8 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
   const data = str(policyRaw['data'], 'policy.data', at);
 
-  const store = section(raw, 'store', at);
-  only(store, 'store', ['kind'], at);
-  if ((store['kind'] ?? 'memory') !== 'memory') at('store.kind', 'must be memory (durable stores are not available yet)');
-
-  const audit = section(raw, 'audit', at);
-  only(audit, 'audit', ['file', 'fsync', 'interval_ms'], at);
-  const fsync = audit['fsync'] ?? 'interval';
-  if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') at('audit.fsync', 'must be always, interval or never');
+  const store = storeConfig(section(raw, 'store', at), stateDir, at);
+  const audit = auditConfig(section(raw, 'audit', at), store, stateDir, port, at);
 
   const demo = section(raw, 'demo', at);
   only(demo, 'demo', ['tools', 'workspace'], at);
@@ -108,12 +121,8 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     stateDir,
     identity,
     policy: { ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}) },
-    store: { kind: 'memory' },
-    audit: {
-      file: path.resolve(stateDir, str(audit['file'], 'audit.file', at) ?? 'audit.jsonl'),
-      fsync: fsync as HostConfig['audit']['fsync'],
-      intervalMs: int(audit['interval_ms'], 'audit.interval_ms', 1, 60_000, at) ?? 200,
-    },
+    store,
+    audit,
     demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
     source,
@@ -123,6 +132,52 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
 }
 
 type At = (p: string, msg: string) => void;
+
+const STORE_KINDS = ['sqlite', 'postgres', 'memory'];
+
+function storeConfig(raw: Record<string, unknown>, stateDir: string, at: At): StoreConfig {
+  const kind = raw['kind'] ?? 'sqlite';
+  if (typeof kind !== 'string' || !STORE_KINDS.includes(kind)) {
+    at('store.kind', `must be one of ${STORE_KINDS.join(', ')}`);
+    return { kind: 'memory' };
+  }
+  const leaseMs = int(raw['lease_ms'], 'store.lease_ms', 300, 3_600_000, at) ?? 15_000;
+  if (kind === 'memory') {
+    only(raw, 'store', ['kind'], at);
+    return { kind };
+  }
+  if (kind === 'sqlite') {
+    only(raw, 'store', ['kind', 'file', 'lease_ms'], at);
+    return { kind, file: path.resolve(stateDir, str(raw['file'], 'store.file', at) ?? 'tasks.db'), leaseMs };
+  }
+  only(raw, 'store', ['kind', 'url_env', 'schema', 'pool_size', 'lease_ms'], at);
+  const urlEnv = str(raw['url_env'], 'store.url_env', at) ?? 'TASKGUARD_DATABASE_URL';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(urlEnv)) at('store.url_env', 'must be an environment variable name');
+  const schema = str(raw['schema'], 'store.schema', at) ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) at('store.schema', 'must be a lowercase sql identifier');
+  return { kind: 'postgres', urlEnv, schema, poolSize: int(raw['pool_size'], 'store.pool_size', 1, 200, at) ?? 10, leaseMs };
+}
+
+function auditConfig(raw: Record<string, unknown>, store: StoreConfig, stateDir: string, port: number, at: At): AuditConfig {
+  const kind = raw['kind'] ?? 'file';
+  if (kind === 'database') {
+    only(raw, 'audit', ['kind', 'chain'], at);
+    if (store.kind === 'memory') at('audit.kind', 'database needs store.kind sqlite or postgres');
+    const chain = str(raw['chain'], 'audit.chain', at) ?? `${hostname()}:${port}`;
+    if (!/^[\x21-\x7e]{1,200}$/.test(chain)) at('audit.chain', 'must be 1 to 200 printable ascii characters');
+    return { kind, chain };
+  }
+  if (kind !== 'file') at('audit.kind', 'must be file or database');
+  only(raw, 'audit', ['kind', 'file', 'fsync', 'interval_ms'], at);
+  const fsync = raw['fsync'] ?? 'interval';
+  if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') at('audit.fsync', 'must be always, interval or never');
+  return {
+    kind: 'file',
+    file: path.resolve(stateDir, str(raw['file'], 'audit.file', at) ?? 'audit.jsonl'),
+    fsync: fsync as 'always' | 'interval' | 'never',
+    intervalMs: int(raw['interval_ms'], 'audit.interval_ms', 1, 60_000, at) ?? 200,
+  };
+}
 
 function section(raw: Record<string, unknown>, key: string, at: At): Record<string, unknown> {
   const value = raw[key];

@@ -2,7 +2,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
-import { openAuditLog, type AuditLog } from '../audit/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { AuditVerifyResult } from '../audit/verify.js';
+import { openAudit, type OpenedAudit } from './open-audit.js';
+import { openStore } from './open-store.js';
 import type { HostConfig } from '../config/host-config.js';
 import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
 import { readBundle } from '../decision/bundle.js';
@@ -24,6 +27,11 @@ export interface HostRuntime {
   decider: Decider;
   guard: Taskguard;
   audit: AuditLog;
+  /** Where tasks and audit records go, for the startup line. */
+  storeDescription: string;
+  auditDescription: string;
+  /** Checks the audit chain this host writes (file or database). */
+  verifyAudit(): Promise<AuditVerifyResult>;
   verifier: OAuthTokenVerifier;
   createMcpServer(): McpServer;
   /** Lets running tasks settle for up to grace_ms, stops the rest, flushes and closes the audit log. */
@@ -36,18 +44,33 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const data = config.policy.data ? loadPolicyData(config.policy.data) : validatePolicyData(bundle.data, `${bundle.dir}/data.json`);
   const decider = createDecider(bundle, { data });
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const audit = await openAuditLog({
-    file: config.audit.file, fsync: config.audit.fsync, intervalMs: config.audit.intervalMs,
-    policyRevision: decider.revision, dataRevision: decider.dataRevision,
-    onError: (err) => log(`audit log failing, operations are refused until it recovers: ${err.message}`),
+  const opened = await openStore(config.store);
+  let audit: OpenedAudit;
+  try {
+    audit = await openAudit(config, {
+      policyRevision: decider.revision, dataRevision: decider.dataRevision,
+      onError: (err) => log(`audit log failing, operations are refused until it recovers: ${err.message}`),
+    });
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
+  const guard = createTaskguard({
+    decider, audit: audit.log, store: opened.store,
+    ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
+    onBackgroundError: (err) => log(`task store: ${err.message}`),
   });
-  if (audit.recovered) log(`audit log: ${audit.recovered.detail}`);
-  const guard = createTaskguard({ decider, audit });
+  // Tasks of an earlier run of this host (or of a host that died) are settled before the first request.
+  await guard.ready();
   if (config.demo.tools) registerDemoTools(guard, { workspaceDir: config.demo.workspace });
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
   return {
-    config, decider, guard, audit, verifier,
+    config, decider, guard, audit: audit.log, verifier,
+    storeDescription: opened.description,
+    auditDescription: audit.description,
+    verifyAudit: () => audit.verify(),
     createMcpServer: () => new McpServer({ name: SERVER_NAME, version: VERSION }),
     async settle(say) {
       const until = Date.now() + config.shutdown.graceMs;
@@ -57,6 +80,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
       await audit.close();
+      await opened.close();
     },
   };
 }

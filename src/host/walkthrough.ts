@@ -7,7 +7,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import {
   CallToolResultSchema, CancelTaskResultSchema, CreateTaskResultSchema, GetTaskResultSchema, type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { verifyAuditLog } from '../audit/index.js';
 import { loadHostConfig } from '../config/host-config.js';
 import { mintDevToken, type DevTokenRequest } from './dev-identity.js';
 import { createHostRuntime, createReferenceHttp } from './reference-host.js';
@@ -100,8 +99,8 @@ export async function runWalkthrough(say: (line: string) => void): Promise<numbe
   }
 
   say('\n6. taskguard audit verify: every decision and transition above, hash-chained');
-  const verified = await verifyAuditLog(config.audit.file);
-  expect(verified.ok, `${config.audit.file}: ${verified.ok ? `ok, ${verified.records} records` : `FAIL ${verified.problem?.kind} at line ${verified.problem?.line}`}`);
+  const verified = await runtime.verifyAudit();
+  expect(verified.ok, `${runtime.auditDescription}: ${verified.ok ? `ok, ${verified.records} records` : `FAIL ${verified.problem?.kind} at line ${verified.problem?.line}`}`);
   say(failures === 0 ? '\nevery step behaved as the policy says.' : `\n${failures} step(s) did not behave as expected.`);
   return failures === 0 ? 0 : 1;
 }

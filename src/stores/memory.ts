@@ -1,5 +1,5 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
-import type { ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
+import type { CreateResult, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
@@ -17,16 +17,28 @@ export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, TaskRecord>();
   readonly #byOwner = new Map<string, Set<string>>();
   readonly #byTenant = new Map<string, Set<string>>();
+  /** owner key + NUL + idempotency key -> task id. */
+  readonly #byIdempotencyKey = new Map<string, string>();
 
-  async create(record: TaskRecord): Promise<void> {
+  async create(record: TaskRecord): Promise<CreateResult> {
+    const keyed = record.idempotency ? `${ownerKey(record.owner)}\0${record.idempotency.key}` : undefined;
+    const holder = keyed === undefined ? undefined : this.#tasks.get(this.#byIdempotencyKey.get(keyed) ?? '');
+    if (holder) return { created: false, record: structuredClone(holder) };
     if (this.#tasks.has(record.id)) throw new Error('task id already exists');
     this.#tasks.set(record.id, structuredClone(record));
     index(this.#byOwner, ownerKey(record.owner)).add(record.id);
     index(this.#byTenant, record.owner.tenant).add(record.id);
+    if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record.id);
+    return { created: true, record: structuredClone(record) };
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
+    return record ? structuredClone(record) : undefined;
+  }
+
+  async getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined> {
+    const record = this.#tasks.get(this.#byIdempotencyKey.get(`${ownerKey(owner)}\0${key}`) ?? '');
     return record ? structuredClone(record) : undefined;
   }
 
@@ -70,6 +82,7 @@ export class MemoryTaskStore implements TaskStore {
     this.#tasks.delete(id);
     this.#byOwner.get(ownerKey(record.owner))?.delete(id);
     this.#byTenant.get(record.owner.tenant)?.delete(id);
+    if (record.idempotency) this.#byIdempotencyKey.delete(`${ownerKey(record.owner)}\0${record.idempotency.key}`);
     return true;
   }
 

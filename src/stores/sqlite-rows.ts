@@ -19,6 +19,8 @@ export interface TaskRow {
   results_read: number;
   outcome: string | null;
   revoked: number;
+  idempotency_key: string | null;
+  request_digest: string | null;
   instance_id: string | null;
   lease_until_ms: number | null;
 }
@@ -63,6 +65,8 @@ export function toParams(record: TaskRecord): TaskParams {
     // JSON.stringify escapes lone surrogates, so the outcome round-trips exactly whatever it holds.
     outcome: record.outcome === undefined ? null : JSON.stringify(record.outcome),
     revoked: record.revoked ? 1 : 0,
+    idempotency_key: record.idempotency ? exact('idempotency key', record.idempotency.key) : null,
+    request_digest: record.idempotency?.digest ?? null,
   };
 }
 
@@ -84,6 +88,7 @@ export function toRecord(row: TaskRow): TaskRecord {
   };
   if (row.status_message !== null) record.statusMessage = row.status_message;
   if (row.outcome !== null) record.outcome = parseOutcome(row.outcome);
+  if (row.idempotency_key !== null && row.request_digest !== null) record.idempotency = { key: row.idempotency_key, digest: row.request_digest };
   return record;
 }
 

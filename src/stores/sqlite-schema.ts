@@ -33,9 +33,14 @@ const MIGRATIONS: readonly Migration[] = [
         results_read     INTEGER NOT NULL,
         outcome          TEXT,                     -- JSON TaskOutcome; NULL when none yet or revoked
         revoked          INTEGER NOT NULL CHECK (revoked IN (0, 1)),
+        idempotency_key  TEXT,                     -- the creator's key, unique per owner
+        request_digest   TEXT,                     -- what that key created: a reuse for another request is refused
         instance_id      TEXT,                     -- the host instance running it (LeasedTaskStore)
-        lease_until_ms   INTEGER
+        lease_until_ms   INTEGER,
+        CHECK ((idempotency_key IS NULL) = (request_digest IS NULL))
       );
+      -- One task per owner and idempotency key; the index also answers the retry's lookup.
+      CREATE UNIQUE INDEX tasks_by_idempotency_key ON tasks (tenant, sub, client_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
       -- tasks/list for one owner and for one tenant: the scope columns lead, then the (created_ms, id) order,
       -- so the scope filter and the paging position are both index searches and LIMIT stops early.
       CREATE INDEX tasks_by_owner ON tasks (tenant, sub, client_id, created_ms, id);

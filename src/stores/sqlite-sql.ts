@@ -7,7 +7,7 @@ import { LIVE } from './sqlite-schema.js';
  */
 const COLUMNS = [
   'id', 'tool', 'tenant', 'sub', 'client_id', 'scopes', 'status', 'status_message', 'created_ms', 'updated_ms',
-  'ttl_ms', 'expires_ms', 'poll_interval_ms', 'results_read', 'outcome', 'revoked',
+  'ttl_ms', 'expires_ms', 'poll_interval_ms', 'results_read', 'outcome', 'revoked', 'idempotency_key', 'request_digest',
 ] as const;
 
 /** Paging after a position: a row-value range on the index's trailing (created_ms, id) columns. */
@@ -16,6 +16,8 @@ const AFTER = '(created_ms, id) > (@after_ms, @after_id) ORDER BY created_ms, id
 export const SQL = {
   insert: `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: 'SELECT * FROM tasks WHERE id = ?',
+  byIdempotencyKey: `SELECT * FROM tasks WHERE tenant = @tenant AND sub = @sub AND client_id = @client_id
+    AND idempotency_key = @idempotency_key AND idempotency_key IS NOT NULL`,
   listByOwner: `SELECT * FROM tasks WHERE tenant = @tenant AND sub = @sub AND client_id = @client_id AND expires_ms > @now AND ${AFTER}`,
   listByTenant: `SELECT * FROM tasks WHERE tenant = @tenant AND expires_ms > @now AND ${AFTER}`,
   // Compare-and-set: the status must be one the caller expects AND not terminal, checked in the same
@@ -38,7 +40,7 @@ export const SQL = {
   countLive: `SELECT count(*) AS n FROM tasks WHERE tenant = ? AND sub = ? AND client_id = ? AND expires_ms > ? AND ${LIVE}`,
   claim: `UPDATE tasks SET instance_id = @instance, lease_until_ms = @until
     WHERE id = @id AND ${LIVE} AND (instance_id IS NULL OR instance_id = @instance)`,
-  renew: `UPDATE tasks SET lease_until_ms = @until WHERE instance_id = @instance AND ${LIVE}`,
+  renew: `UPDATE tasks SET lease_until_ms = @until WHERE instance_id = @instance AND ${LIVE} RETURNING id`,
   // The inner SELECT bounds the batch; the outer WHERE repeats the test so a row another handle settled
   // meanwhile is not settled twice (SQLite runs one writer at a time, so this is belt and braces).
   recover: `UPDATE tasks SET status = 'failed', status_message = @message, outcome = @outcome, updated_ms = @now, lease_until_ms = NULL

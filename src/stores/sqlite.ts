@@ -7,7 +7,7 @@ import { migrate } from './sqlite-schema.js';
 import { displayText, toParams, toRecord, type TaskParams, type TaskRow } from './sqlite-rows.js';
 import { SQL } from './sqlite-sql.js';
 import {
-  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
+  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
   type TaskRecord,
 } from './types.js';
 
@@ -36,6 +36,7 @@ export class SqliteTaskStore implements LeasedTaskStore {
   readonly #synchronous: 'NORMAL' | 'FULL';
   readonly #stmt: Statements;
   readonly #readOnce: (id: string, nowMs: number) => TaskRecord | undefined;
+  readonly #createKeyed: (params: TaskParams) => CreateResult;
 
   private constructor(db: Connection, synchronous: 'NORMAL' | 'FULL') {
     this.#db = db;
@@ -51,6 +52,25 @@ export class SqliteTaskStore implements LeasedTaskStore {
       if (!after) return undefined;
       return toRecord({ ...after, outcome: before.outcome });
     }).immediate;
+    // Look-up and insert under one write lock: of two racing creates with one key, one inserts and the
+    // other finds its row (the unique index would refuse a second row anyway).
+    this.#createKeyed = db.transaction((params: TaskParams) => {
+      const holder = this.#stmt.byIdempotencyKey.get({
+        tenant: params.tenant, sub: params.sub, client_id: params.client_id, idempotency_key: params.idempotency_key,
+      }) as TaskRow | undefined;
+      if (holder) return { created: false as const, record: toRecord(holder) };
+      this.#insert(params);
+      return { created: true as const, record: toRecord({ ...params, instance_id: null, lease_until_ms: null }) };
+    }).immediate;
+  }
+
+  #insert(params: TaskParams): void {
+    try {
+      this.#stmt.insert.run(params);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error('task id already exists');
+      throw err;
+    }
   }
 
   /** Opens (creating it, mode 0600, and its folder, 0700) and migrates the database file. */
@@ -83,18 +103,20 @@ export class SqliteTaskStore implements LeasedTaskStore {
     this.#db.close();
   }
 
-  async create(record: TaskRecord): Promise<void> {
+  async create(record: TaskRecord): Promise<CreateResult> {
     const params: TaskParams = toParams(record);
-    try {
-      this.#stmt.insert.run(params);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error('task id already exists');
-      throw err;
-    }
+    if (params.idempotency_key !== null) return this.#createKeyed(params);
+    this.#insert(params);
+    return { created: true, record: toRecord({ ...params, instance_id: null, lease_until_ms: null }) };
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
     const row = this.#stmt.get.get(id) as TaskRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined> {
+    const row = this.#stmt.byIdempotencyKey.get({ tenant: owner.tenant, sub: owner.sub, client_id: owner.client_id, idempotency_key: key }) as TaskRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -164,8 +186,8 @@ export class SqliteTaskStore implements LeasedTaskStore {
     return this.#stmt.claim.run({ id, instance: instanceId, until: nowMs + leaseMs }).changes > 0;
   }
 
-  async renewLeases(instanceId: string, leaseMs: number, nowMs: number): Promise<number> {
-    return this.#stmt.renew.run({ instance: instanceId, until: nowMs + leaseMs }).changes;
+  async renewLeases(instanceId: string, leaseMs: number, nowMs: number): Promise<string[]> {
+    return (this.#stmt.renew.all({ instance: instanceId, until: nowMs + leaseMs }) as { id: string }[]).map((r) => r.id);
   }
 
   async recoverOrphans(nowMs: number, limit: number): Promise<TaskRecord[]> {

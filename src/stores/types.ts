@@ -23,7 +23,22 @@ export interface TaskRecord {
   outcome?: TaskOutcome;
   /** The result payload was dropped after a single read. */
   revoked: boolean;
+  /** Set when the creator sent an idempotency key: the key and a digest of the request it created. */
+  idempotency?: Idempotency;
 }
+
+/**
+ * A creator's idempotency key, unique per owner (tenant, sub, client_id): the same key from another owner is
+ * a different key. `digest` identifies the request (tool, arguments, TTL) so a reused key with a different
+ * request is refused instead of answered with the wrong task.
+ */
+export interface Idempotency {
+  key: string;
+  digest: string;
+}
+
+/** What create did: stored the record, or found the owner's live task already holding its idempotency key. */
+export type CreateResult = { created: true; record: TaskRecord } | { created: false; record: TaskRecord };
 
 /** Which tasks a listing may see: one owner's, or (for a supervisor granted list) one tenant's. */
 export type ListScope =
@@ -44,8 +59,15 @@ export type StatusPatch = Partial<Pick<TaskRecord, 'status' | 'statusMessage' | 
  * changes are compare-and-set on the current status, so a terminal state stays final under races.
  */
 export interface TaskStore {
-  create(record: TaskRecord): Promise<void>;
+  /**
+   * Stores a new task; a duplicate id throws. With `record.idempotency`, the owner's existing task holding
+   * that key (expired or not: the caller decides) is returned instead, atomically, so two racing creates
+   * with one key store one task.
+   */
+  create(record: TaskRecord): Promise<CreateResult>;
   get(id: string): Promise<TaskRecord | undefined>;
+  /** The owner's task holding an idempotency key (expired or not), if any; never another owner's. */
+  getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined>;
   /** Live tasks (expiresMs > nowMs) in scope, after `after`, in (createdMs, id) order, at most `limit`. */
   list(scope: ListScope, nowMs: number, after: ListPosition | undefined, limit: number): Promise<{ records: TaskRecord[]; more: boolean }>;
   /** Applies `patch` only while the status is one of `from`; undefined when the task is gone or moved on. */
@@ -78,8 +100,12 @@ export interface LeasedTaskStore extends TaskStore {
    * something a second host can take over, because the work itself cannot move.
    */
   claim(id: string, instanceId: string, leaseMs: number, nowMs: number): Promise<boolean>;
-  /** Extends the lease of every non-terminal task of `instanceId` to nowMs + leaseMs; returns how many. */
-  renewLeases(instanceId: string, leaseMs: number, nowMs: number): Promise<number>;
+  /**
+   * Extends the lease of every non-terminal task of `instanceId` to nowMs + leaseMs and returns their ids:
+   * a task running here but missing from the answer was settled elsewhere (cancelled through another host,
+   * recovered as an orphan, expired) and its work should stop.
+   */
+  renewLeases(instanceId: string, leaseMs: number, nowMs: number): Promise<string[]>;
   /**
    * Fails non-terminal tasks whose lease ended at or before nowMs (at most `limit`, a bounded batch) with
    * ORPHAN_STATUS_MESSAGE and an ORPHAN_ERROR_CODE outcome; returns the records it changed. Each orphan is

@@ -7,7 +7,7 @@ import type { Operation, TaskStatus } from '../decision/types.js';
 export interface GuardAuditEntry {
   kind: 'decision' | 'lifecycle';
   op?: Operation;
-  event?: 'created' | 'status' | 'result_read' | 'cancelled' | 'expired' | 'revoked';
+  event?: 'created' | 'create_replayed' | 'status' | 'result_read' | 'cancelled' | 'expired' | 'revoked' | 'orphaned';
   decision_id?: string;
   principal: { tenant: string; sub: string; client_id: string } | null;
   task_id: string | null;

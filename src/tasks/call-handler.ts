@@ -3,9 +3,10 @@ import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type Se
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { principalFromAuthInfo, type Principal } from '../identity/principal.js';
-import type { TaskRecord } from '../stores/types.js';
+import type { Idempotency, TaskRecord } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
+import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
 import { GuardRpcError, taskLimitReached, unauthenticated, wireMessage } from './rpc-errors.js';
 import { parseArguments, runTool, toolDenial } from './run-tool.js';
 import type { GuardedTool, TaskControl } from './tools.js';
@@ -44,16 +45,46 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
       return runToolSafely(core, tool, args, { principal, signal: extra.signal, depth: 0 });
     }
 
+    const key = idempotencyKeyOf(request.params._meta);
+    const idempotency = key === undefined ? undefined : idempotencyFor(key, name, args, requestedTtl);
+    const earlier = idempotency ? await heldBy(core, principal, idempotency) : undefined;
+    if (earlier) {
+      core.lifecycle('create_replayed', earlier, { principal, op: 'create', decisionId });
+      return { task: toWireTask(earlier) };
+    }
     const live = await core.store.countLive(ownerOf(principal), core.now());
     if (live >= core.limits.liveTasksPerPrincipal) throw taskLimitReached(core.limits.liveTasksPerPrincipal);
-    const record = await createRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000);
+    const created = await core.store.create(newRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000, idempotency));
+    if (!created.created) {
+      // A concurrent retry with the same key stored its task between the look-up and this create.
+      if (created.record.idempotency?.digest !== idempotency?.digest) throw idempotencyConflict();
+      core.lifecycle('create_replayed', created.record, { principal, op: 'create', decisionId });
+      return { task: toWireTask(created.record) };
+    }
+    const record = created.record;
     core.lifecycle('created', record, { principal, op: 'create', decisionId });
+    await core.claim(record.id);
     startWorker(core, server, tool, args, principal, record);
     return { task: toWireTask(record) };
   };
 }
 
-async function createRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: number, pollIntervalMs: number): Promise<TaskRecord> {
+/**
+ * The principal's live task holding this idempotency key, if any: the answer to a retry. The same key with a
+ * different request is refused; a holder that expired is expired now (and audited), freeing the key.
+ */
+async function heldBy(core: GuardCore, principal: Principal, idempotency: Idempotency): Promise<TaskRecord | undefined> {
+  const holder = await core.store.getByIdempotencyKey(ownerOf(principal), idempotency.key);
+  if (!holder) return undefined;
+  if (holder.expiresMs <= core.now()) {
+    await expireTask(core, holder.id);
+    return undefined;
+  }
+  if (holder.idempotency?.digest !== idempotency.digest) throw idempotencyConflict();
+  return holder;
+}
+
+function newRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: number, pollIntervalMs: number, idempotency?: Idempotency): TaskRecord {
   const now = core.now();
   const record: TaskRecord = {
     id: randomUUID(),
@@ -68,8 +99,8 @@ async function createRecord(core: GuardCore, principal: Principal, tool: string,
     pollIntervalMs,
     resultsRead: 0,
     revoked: false,
+    ...(idempotency ? { idempotency } : {}),
   };
-  await core.store.create(record);
   return record;
 }
 

@@ -9,6 +9,7 @@ import { rateLimited } from './rpc-errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { CursorCodec } from './cursor.js';
 import type { GuardedTool } from './tools.js';
+import type { LeaseKeeper } from './leases.js';
 import type { Workers } from './workers.js';
 
 export interface GuardLimits {
@@ -26,6 +27,11 @@ export interface Decided {
  * `decide` is the single path from a verified principal to a decision, and it always audits.
  */
 export class GuardCore {
+  /** Set when the store is shared or durable (LeasedTaskStore): binds each new task to this host. */
+  leases: LeaseKeeper | undefined;
+  /** With a shared store a task can change in another process: waits re-read the record this often. */
+  changePollMs: number | undefined;
+
   constructor(
     readonly decider: Decider,
     readonly store: TaskStore,
@@ -37,6 +43,10 @@ export class GuardCore {
     readonly cursors: CursorCodec,
     readonly limits: GuardLimits,
   ) {}
+
+  async claim(id: string): Promise<void> {
+    await this.leases?.claim(id);
+  }
 
   decide(parts: Omit<InputParts, 'nowMs'>): Decided {
     const decision = this.decider.decide(decisionInput({ ...parts, nowMs: this.now() }));

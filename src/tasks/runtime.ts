@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CallToolRequestSchema, CancelTaskRequestSchema, GetTaskPayloadRequestSchema, GetTaskRequestSchema, ListTasksRequestSchema,
@@ -10,7 +10,8 @@ import { preflightStepUp } from './preflight.js';
 import { isRecord } from '../decision/parse.js';
 import { TaskguardError } from '../errors.js';
 import { MemoryTaskStore } from '../stores/memory.js';
-import type { TaskStore } from '../stores/types.js';
+import { isLeasedTaskStore, type TaskStore } from '../stores/types.js';
+import { LeaseKeeper } from './leases.js';
 import type { GuardAuditSink } from './audit-port.js';
 import { createCallToolHandler, expireInBackground } from './call-handler.js';
 import { GuardCore, type GuardLimits } from './core.js';
@@ -30,6 +31,18 @@ export interface TaskguardOptions {
   cursorSecret?: Uint8Array;
   /** How often expired tasks are swept (each timer already expires its own task); default 1000 ms. */
   sweepIntervalMs?: number;
+  /**
+   * With a LeasedTaskStore (SQLite, PostgreSQL): how long this host's claim on its running tasks lasts
+   * without renewal (renewed every third of it). A task of a host silent this long is failed as an orphan;
+   * a cancel through another host stops the work here within a third of it. Default 15000 ms.
+   */
+  leaseMs?: number;
+  /** This host's name in leases; default a random UUID per process (a restarted host is a new instance). */
+  instanceId?: string;
+  /** With a LeasedTaskStore: how often a waiting tasks/result re-reads the record; default 500 ms. */
+  changePollMs?: number;
+  /** Told about lease and store trouble that has no request to fail (the sweeper, renewals). */
+  onBackgroundError?: (err: Error) => void;
 }
 
 export interface Taskguard {
@@ -48,6 +61,10 @@ export interface Taskguard {
   preflightStepUp(message: unknown, authInfo: AuthInfo | undefined): Promise<StepUpObligation | undefined>;
   /** Tasks whose tool is still running in this process. */
   running(): number;
+  /** This host's instance id in leases (undefined when the store does not lease). */
+  readonly instanceId: string | undefined;
+  /** Resolves after the first lease pass (startup orphan recovery); immediately without leases. */
+  ready(): Promise<void>;
   /** Stops every running task (their records stay), the sweeper and the timers. */
   close(): void;
   /** After close(): waits up to `limitMs` for stopped tasks to record their final status. */
@@ -64,11 +81,36 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
   const core = new GuardCore(options.decider, store, options.audit, now, tools, new Workers(),
     createRateLimiter(limits.operationsPerMinute), createCursorCodec(options.cursorSecret ?? randomBytes(32)), limits);
   const servers: McpServer[] = [];
+  const reportError = (err: unknown): void => options.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
 
   const sweeper = setInterval(() => {
-    void store.expired(now(), SWEEP_BATCH).then((ids) => ids.forEach((id) => expireInBackground(core, id))).catch(() => {});
+    void store.expired(now(), SWEEP_BATCH).then((ids) => ids.forEach((id) => expireInBackground(core, id))).catch(reportError);
   }, options.sweepIntervalMs ?? 1000);
   sweeper.unref();
+
+  let leaseTimer: NodeJS.Timeout | undefined;
+  let firstPass: Promise<void> = Promise.resolve();
+  if (isLeasedTaskStore(store)) {
+    const leaseMs = options.leaseMs ?? 15_000;
+    core.leases = new LeaseKeeper(core, store, options.instanceId ?? randomUUID(), leaseMs);
+    core.changePollMs = options.changePollMs ?? 500;
+    const keeper = core.leases;
+    let passing = false;
+    const pass = async (): Promise<void> => {
+      if (passing) return; // a slow store: never pile passes up
+      passing = true;
+      try {
+        await keeper.pass();
+      } catch (err) {
+        reportError(err);
+      } finally {
+        passing = false;
+      }
+    };
+    firstPass = pass();
+    leaseTimer = setInterval(() => void pass(), Math.max(50, Math.floor(leaseMs / 3)));
+    leaseTimer.unref();
+  }
 
   const advertise = (server: McpServer, tool: GuardedTool): void => {
     const registered = server.registerTool(tool.name, {
@@ -86,6 +128,8 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
 
   return {
     store,
+    instanceId: core.leases?.instanceId,
+    ready: () => firstPass,
     running: () => core.workers.running(),
     preflightStepUp: (message, authInfo) => preflightStepUp(core, message, authInfo),
     registerTool(name, config, handler) {
@@ -112,6 +156,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
     drained: (limitMs) => core.workers.drained(limitMs),
     close() {
       clearInterval(sweeper);
+      clearInterval(leaseTimer);
       core.workers.stopAll('server shutting down');
     },
   };

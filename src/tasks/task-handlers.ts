@@ -92,7 +92,7 @@ export function createResultHandler(core: GuardCore) {
       if (pending && !pending.delivering) {
         await deliverInput(core, principal, record, pending, extra);
       } else {
-        await core.workers.nextChange(record.id, extra.signal);
+        await core.workers.nextChange(record.id, extra.signal, core.changePollMs);
       }
       const current = await core.store.get(record.id);
       if (!current || current.expiresMs <= core.now()) throw taskNotFound();

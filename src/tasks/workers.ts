@@ -93,8 +93,11 @@ export class Workers {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves at the task's next change; rejects when `signal` aborts. */
-  nextChange(id: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the task's next change here, or after `maxWaitMs` (when changes can also happen in another
+   * process sharing the store, the caller re-reads the record on each wake); rejects when `signal` aborts.
+   */
+  nextChange(id: string, signal: AbortSignal, maxWaitMs?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       let waiters = this.#waiters.get(id);
@@ -102,14 +105,23 @@ export class Workers {
         waiters = new Set();
         this.#waiters.set(id, waiters);
       }
+      const set = waiters;
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (): void => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0 && this.#waiters.get(id) === set) this.#waiters.delete(id);
+      };
       const wake = (): void => {
+        leave();
         signal.removeEventListener('abort', onAbort);
         resolve();
       };
       const onAbort = (): void => {
-        waiters?.delete(wake);
+        leave();
         reject(signal.reason);
       };
+      if (maxWaitMs !== undefined) timer = setTimeout(wake, maxWaitMs);
       waiters.add(wake);
       signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -117,6 +129,14 @@ export class Workers {
 
   running(): number {
     return this.#controllers.size;
+  }
+
+  runningIds(): string[] {
+    return [...this.#controllers.keys()];
+  }
+
+  isRunning(id: string): boolean {
+    return this.#controllers.has(id);
   }
 
   stopAll(reason: string): void {

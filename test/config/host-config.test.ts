@@ -29,7 +29,8 @@ describe('host config', () => {
     assert.equal(config.listen.publicUrl, 'http://127.0.0.1:8787/mcp');
     assert.deepEqual(config.listen.allowedHosts, ['127.0.0.1:8787', 'localhost:8787']);
     assert.equal(config.identity.mode, 'dev');
-    assert.equal(config.audit.fsync, 'interval');
+    assert.equal(config.audit.kind === 'file' && config.audit.fsync, 'interval');
+    assert.deepEqual(config.store, { kind: 'sqlite', file: path.resolve('.taskguard', 'tasks.db'), leaseMs: 15_000 });
     assert.ok(Object.isFrozen(config.listen));
   });
 
@@ -39,7 +40,7 @@ describe('host config', () => {
     assert.equal(config.listen.port, 9999);
     assert.equal(config.listen.path, '/mcp');
     assert.equal(config.stateDir, path.join(path.dirname(file), 'state'));
-    assert.equal(config.audit.file, path.join(path.dirname(file), 'state', 'a.jsonl'));
+    assert.equal(config.audit.kind === 'file' && config.audit.file, path.join(path.dirname(file), 'state', 'a.jsonl'));
   });
 
   const bad: Array<[string, string, RegExp]> = [
@@ -49,7 +50,12 @@ describe('host config', () => {
     ['a bad fsync policy', 'audit: {fsync: sometimes}', /audit\.fsync: must be always, interval or never/],
     ['a jwt identity accepting none', 'identity: {mode: jwt, issuer: "https://idp", jwks_uri: "https://idp/jwks", algorithms: [none]}', /identity\.algorithms.*none/],
     ['an unknown identity mode', 'identity: {mode: magic}', /identity\.mode: must be dev or jwt/],
-    ['a durable store that does not exist yet', 'store: {kind: postgres}', /store\.kind/],
+    ['a store kind that does not exist', 'store: {kind: redis}', /store\.kind: must be one of sqlite, postgres, memory/],
+    ['a sqlite option on a postgres store', 'store: {kind: postgres, file: x.db}', /store\.file: unknown key/],
+    ['a connection string in the config', 'store: {kind: postgres, url: "postgres://u:secret@h/db"}', /store\.url: unknown key/],
+    ['a lease too short to renew', 'store: {lease_ms: 10}', /store\.lease_ms: must be a whole number 300\.\.3600000/],
+    ['an audit database without a database', 'store: {kind: memory}\naudit: {kind: database}', /audit\.kind: database needs store\.kind sqlite or postgres/],
+    ['an audit kind that does not exist', 'audit: {kind: syslog}', /audit\.kind: must be file or database/],
   ];
   for (const [label, yaml, expected] of bad) {
     it(`rejects ${label}, naming the path`, () => {

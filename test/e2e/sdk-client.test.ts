@@ -5,28 +5,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema, ListTasksResultSchema, McpError, CancelTaskResultSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ListTasksResultSchema, CancelTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { liveChildren, pollUntil, runTaskguard, startHost, type HostProcess } from './support/host-process.js';
 import { INITIALIZE, MCP_POST_HEADERS, rawRequest } from './support/http.js';
+import { rpcError } from '../support/rpc-error.js';
+import { connect, createTask, getTask, type Task } from './support/sdk.js';
 
 const ALL_SCOPES = 'reports:read reports:export docs:convert docs:publish workflows:run';
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-type Task = ReturnType<typeof GetTaskResultSchema.parse>;
 
-async function connect(url: string, token: string, clients: Client[]): Promise<Client> {
-  const client = new Client({ name: 'taskguard-e2e-sdk', version: '1.0.0' });
-  clients.push(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-  return client;
-}
 
-const createTask = async (client: Client, name: string, args: Record<string, unknown>): Promise<Task> =>
-  (await client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 600_000 } } }, CreateTaskResultSchema)).task;
-const getTask = (client: Client, taskId: string): Promise<Task> => client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
 
 /** Polls tasks/get every 100 ms (bounded) until `until` holds; the statuses seen, in order. */
 async function pollTask(client: Client, taskId: string, until: (t: Task) => boolean, limitMs = 20_000): Promise<{ task: Task; seen: string[] }> {
@@ -39,15 +28,6 @@ async function pollTask(client: Client, taskId: string, until: (t: Task) => bool
   return { task, seen };
 }
 
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof McpError, `expected an McpError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to fail');
-}
 
 /** Stops the host with SIGTERM and asserts the graceful exit: code 0, no signal, exactly one stdout line. */
 async function stopGracefully(host: HostProcess): Promise<string> {

@@ -3,18 +3,10 @@ import assert from 'node:assert/strict';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startStack, waitForStatus, type Stack } from '../support/stack.js';
 import { TASKGUARD_RPC_ERRORS } from '../../src/tasks/rpc-errors.js';
+import { rpcError } from '../support/rpc-error.js';
 
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof McpError, `expected an McpError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to fail');
-}
 
 describe('the guard over real Streamable HTTP with the SDK client', () => {
   let stack: Stack;

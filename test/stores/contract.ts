@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import type { MakeStore } from './contract-support.js';
+import { idempotencyCases } from './contract-idempotency.js';
 import { listCases } from './contract-list.js';
 import { recordCases } from './contract-records.js';
 import { statusCases } from './contract-status.js';
@@ -13,5 +14,6 @@ export function describeTaskStoreContract(name: string, makeStore: MakeStore): v
     describe('records', () => recordCases(makeStore));
     describe('list', () => listCases(makeStore));
     describe('status', () => statusCases(makeStore));
+    describe('idempotent creation', () => idempotencyCases(makeStore));
   });
 }

@@ -48,8 +48,8 @@ export function describeLeasedTaskStoreContract(name: string, makePair: () => Pr
         await b.create(record('b1', bob));
         await b.claim('b1', 'host-b', 1000, 0);
         await a.transition('a3', LIVE, { status: 'completed' }, 100);
-        assert.equal(await a.renewLeases('host-a', 1000, 900), 2);
-        assert.equal(await a.renewLeases('host-nobody', 1000, 900), 0);
+        assert.deepEqual((await a.renewLeases('host-a', 1000, 900)).sort(), ['a1', 'a2'], 'a3 finished: its work is done');
+        assert.deepEqual(await a.renewLeases('host-nobody', 1000, 900), []);
         // host-a renewed to 1900; host-b did not renew and its lease ended at 1000.
         assert.deepEqual((await a.recoverOrphans(1500, 10)).map((r) => r.id), ['b1']);
         assert.deepEqual((await b.recoverOrphans(1900, 10)).map((r) => r.id).sort(), ['a1', 'a2']);
@@ -67,7 +67,7 @@ export function describeLeasedTaskStoreContract(name: string, makePair: () => Pr
         await alive.create(record('a0', bob, 0, { expiresMs: 60_000 }));
         await alive.claim('a0', 'host-alive', 1000, 0);
         await alive.create(record('unclaimed', bob, 0, { expiresMs: 60_000 }));
-        assert.equal(await alive.renewLeases('host-alive', 1000, 800), 1);
+        assert.deepEqual(await alive.renewLeases('host-alive', 1000, 800), ['a0']);
         assert.equal(await dead.countLive(alice, 500), 3);
 
         assert.deepEqual(await alive.recoverOrphans(999, 100), [], 'nothing lapsed yet');
@@ -89,10 +89,22 @@ export function describeLeasedTaskStoreContract(name: string, makePair: () => Pr
 
         // The dead host, had it only stalled, cannot undo that: its completion and renewals find nothing.
         assert.equal(await dead.transition('d0', LIVE, { status: 'completed', outcome: { kind: 'result', result: {} } }, 1100), undefined);
-        assert.equal(await dead.renewLeases('host-dead', 1000, 1100), 0);
+        assert.deepEqual(await dead.renewLeases('host-dead', 1000, 1100), [], 'so its worker learns to stop');
         assert.equal((await alive.get('d0'))?.status, 'failed');
         const read = await alive.recordResultRead('d0', false, 1200);
         assert.deepEqual(read?.outcome, { kind: 'error', code: ORPHAN_ERROR_CODE, message: ORPHAN_STATUS_MESSAGE });
+      });
+    });
+
+    it('leaves a task cancelled through one handle out of the other\'s renewal, so its worker stops', async () => {
+      await withPair(makePair, async (a, b) => {
+        await a.create(record('t', alice, 0, { expiresMs: 60_000 }));
+        await a.create(record('u', alice, 1, { expiresMs: 60_000 }));
+        await a.claim('t', 'host-a', 1000, 0);
+        await a.claim('u', 'host-a', 1000, 0);
+        assert.ok(await b.transition('t', LIVE, { status: 'cancelled' }, 10));
+        assert.ok(await b.delete('u'));
+        assert.deepEqual(await a.renewLeases('host-a', 1000, 20), []);
       });
     });
 

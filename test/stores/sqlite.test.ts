@@ -54,12 +54,13 @@ describe('SqliteTaskStore: the file', () => {
     }
   });
 
-  it('plans list, counts, sweeps and recovery on indexes, never a table scan', async () => {
+  it('plans list, counts, sweeps, recovery and key look-ups on indexes, never a table scan', async () => {
     const handle = await tempStore();
     try {
       for (const [name, index] of [
         ['listByOwner', 'tasks_by_owner'], ['listByTenant', 'tasks_by_tenant'], ['countLive', 'tasks_live_by_owner'],
         ['expired', 'tasks_by_expiry'], ['renew', 'tasks_live_by_instance'], ['recover', 'tasks_live_by_lease'], ['get', ''],
+        ['byIdempotencyKey', 'tasks_by_idempotency_key'],
       ] as const) {
         const plan = queryPlan(handle.file, SQL[name]);
         assert.match(plan, /USING (COVERING )?INDEX/, `${name}: ${plan}`);

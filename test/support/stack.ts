@@ -11,7 +11,8 @@ import { readBundle } from '../../src/decision/bundle.js';
 import { createHttpHost, type HttpHost } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
 import type { GuardAuditEntry, GuardAuditSink } from '../../src/tasks/audit-port.js';
-import { createTaskguard, type Taskguard } from '../../src/tasks/runtime.js';
+import { createTaskguard, type Taskguard, type TaskguardOptions } from '../../src/tasks/runtime.js';
+import type { TaskStore } from '../../src/stores/types.js';
 import { deepMerge } from '../../src/util/merge.js';
 import { Gates } from './gates.js';
 import { registerTestTools } from './tools.js';
@@ -63,12 +64,22 @@ export interface StackOptions {
   tools?: 'test' | 'demo';
   /** Required with tools: 'demo'. */
   workspaceDir?: string;
+  /** The task store (default: a fresh memory store); two stacks on one shared store are two hosts. */
+  store?: TaskStore;
+  /** Further guard options (lease, instance id, cursor secret...). */
+  guard?: Partial<Omit<TaskguardOptions, 'decider' | 'audit' | 'store'>>;
+  /** Sign with this key instead of a fresh one, so tokens of one stack verify on another. */
+  signing?: { privateKey: CryptoKey; publicJwk: JWK };
+}
+
+export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' } };
 }
 
 /** The whole thing over real HTTP on 127.0.0.1: a real verifier, the committed policy, the guard, the host. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' };
+  const { privateKey, publicJwk } = options.signing ?? await newSigningKey();
   const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
   const bundle = readBundle();
   const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
@@ -84,7 +95,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     },
     sweepIntervalMs: 50,
+    ...(options.store ? { store: options.store } : {}),
+    ...options.guard,
   });
+  await guard.ready();
   if (options.tools === 'demo') {
     if (!options.workspaceDir) throw new Error('startStack: tools "demo" needs a workspaceDir');
     registerDemoTools(guard, { workspaceDir: options.workspaceDir });
@@ -151,7 +165,7 @@ export interface GuardedClient {
   client: Client;
   sessionId(): string | undefined;
   call(name: string, args?: Record<string, unknown>): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
-  createTask(name: string, args?: Record<string, unknown>, ttl?: number): Promise<ReturnType<typeof CreateTaskResultSchema.parse>['task']>;
+  createTask(name: string, args?: Record<string, unknown>, ttl?: number, meta?: Record<string, unknown>): Promise<ReturnType<typeof CreateTaskResultSchema.parse>['task']>;
   getTask(taskId: string): Promise<ReturnType<typeof GetTaskResultSchema.parse>>;
   result(taskId: string): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
   list(cursor?: string): Promise<ReturnType<typeof ListTasksResultSchema.parse>>;
@@ -163,8 +177,8 @@ function wrap(client: Client, transport: StreamableHTTPClientTransport): Guarded
     client,
     sessionId: () => transport.sessionId,
     call: (name, args = {}) => client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema),
-    createTask: async (name, args = {}, ttl) => (await client.request({
-      method: 'tools/call', params: { name, arguments: args, task: ttl === undefined ? {} : { ttl } },
+    createTask: async (name, args = {}, ttl, meta) => (await client.request({
+      method: 'tools/call', params: { name, arguments: args, task: ttl === undefined ? {} : { ttl }, ...(meta ? { _meta: meta } : {}) },
     }, CreateTaskResultSchema)).task,
     getTask: (taskId) => client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema),
     result: (taskId) => client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema),

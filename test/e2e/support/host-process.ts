@@ -181,6 +181,8 @@ export interface HostProcess {
    * time (after SIGKILL) — the caller asserts the code.
    */
   stop(): Promise<StopResult>;
+  /** SIGKILL, no shutdown at all: a crash. Resolves once the process is gone. */
+  kill(): Promise<StopResult>;
   /** For cleanup paths: stop() when still running, else the earlier result; also removes the temp folder. */
   dispose(): Promise<StopResult | undefined>;
 }
@@ -188,8 +190,10 @@ export interface HostProcess {
 export interface StartOptions {
   /** Merged into the written config (top-level keys replace; `listen` merges). */
   config?: Record<string, unknown>;
-  /** Keep the temp folder after dispose() (for debugging). */
+  /** Keep the temp folder after dispose() (for debugging, or to start the same host again). */
   keep?: boolean;
+  /** Start again the host that ran in this earlier folder, on its port, with its config and state. */
+  again?: Pick<HostProcess, 'dir' | 'port' | 'configFile'>;
 }
 
 /**
@@ -198,9 +202,9 @@ export interface StartOptions {
  * rejects after 30 s, or as soon as the process exits, with the stderr tail. Never leaves it running.
  */
 export async function startHost(options: StartOptions = {}): Promise<HostProcess> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'taskguard-e2e-'));
+  const dir = options.again?.dir ?? mkdtempSync(path.join(tmpdir(), 'taskguard-e2e-'));
   if (!options.keep) tempDirs.add(dir);
-  const port = await freePort();
+  const port = options.again?.port ?? await freePort();
   const stateDir = path.join(dir, 'state');
   const { listen: extraListen, ...extra } = options.config ?? {};
   const config = {
@@ -209,7 +213,7 @@ export async function startHost(options: StartOptions = {}): Promise<HostProcess
     ...extra,
   };
   const configFile = path.join(dir, 'taskguard.yaml');
-  writeFileSync(configFile, stringify(config));
+  if (!options.again) writeFileSync(configFile, stringify(config));
 
   const child = spawnTracked(process.execPath, [...ENTRY, 'serve', '--config', configFile]);
   let stdout = '';
@@ -289,6 +293,10 @@ export async function startHost(options: StartOptions = {}): Promise<HostProcess
       return token;
     },
     stop,
+    async kill() {
+      killGroup(child, 'SIGKILL');
+      return exited;
+    },
     async dispose() {
       let result: StopResult | undefined;
       try {

@@ -1,0 +1,128 @@
+import { TaskguardError, describeError } from '../errors.js';
+import { checkChainName } from './chain-name.js';
+import type { AuditTable } from './db-table.js';
+import type { AuditSink } from './log.js';
+import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Writes records to an AuditTable through one writer loop: whatever was queued while the previous commit
+ * ran goes in the next one, as a single transaction, so a high decision rate costs few commits. A record is
+ * durable once its transaction committed; there is no separate fsync step as for a file.
+ *
+ * The sink owns the table: close() closes it.
+ */
+export class DbAuditSink implements AuditSink {
+  private pending: string[] = [];
+  private pendingLast: AuditHead;
+  private committed: AuditHead;
+  private running = false;
+  private scheduled = false;
+  private waiters: Waiter[] = [];
+  private failureListeners: ((error: TaskguardError) => void)[] = [];
+  private closing: Promise<void> | undefined;
+  failure: TaskguardError | null = null;
+
+  /** `start`: the chain's last committed record, as verified (seq 0 and the genesis hash for a new chain). */
+  constructor(
+    private readonly table: AuditTable,
+    readonly chain: string,
+    start: AuditHead = { seq: 0, hash: GENESIS_HASH },
+  ) {
+    checkChainName(chain);
+    this.pendingLast = start;
+    this.committed = start;
+  }
+
+  write(record: AuditRecord): void {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new TaskguardError('audit_io', 'audit log is closed');
+    if (record.seq !== this.pendingLast.seq + 1) {
+      throw new TaskguardError('audit_invalid', `audit chain ${this.chain} expects seq ${this.pendingLast.seq + 1}, got ${record.seq}`);
+    }
+    this.pending.push(recordLine(record));
+    this.pendingLast = { seq: record.seq, hash: record.hash };
+    this.schedule();
+  }
+
+  whenDurable(seq: number): Promise<void> {
+    return this.wait(seq);
+  }
+
+  flush(): Promise<void> {
+    return this.wait(this.pendingLast.seq);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (!this.failure) await this.flush();
+      } finally {
+        await this.table.close().catch(() => {});
+      }
+    })();
+    return this.closing;
+  }
+
+  onFailure(listener: (error: TaskguardError) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  private wait(seq: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    // A seq not yet appended would never settle; waiting for everything appended so far is what was meant.
+    seq = Math.min(seq, this.pendingLast.seq);
+    if (this.committed.seq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+
+  // Deferred to a microtask so appends made in the same tick share one transaction.
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (!this.running) void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.length > 0 && !this.failure) {
+        const batch = this.pending;
+        const last = this.pendingLast;
+        this.pending = [];
+        await this.table.appendBatch(this.chain, this.committed.seq + 1, batch, last);
+        this.committed = last;
+        this.settle();
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private settle(): void {
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (this.committed.seq >= w.seq) w.resolve();
+      else keep.push(w);
+    }
+    this.waiters = keep;
+  }
+
+  private fail(err: unknown): void {
+    this.failure = new TaskguardError('audit_io', `cannot write audit chain ${this.chain}: ${describeError(err)}`, { cause: err });
+    for (const w of this.waiters) w.reject(this.failure);
+    this.waiters = [];
+    this.pending = [];
+    for (const listener of this.failureListeners) listener(this.failure);
+  }
+}

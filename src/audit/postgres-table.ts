@@ -1,0 +1,200 @@
+import type { Pool, PoolClient } from 'pg';
+import { TaskguardError } from '../errors.js';
+import { PAGE_ROWS, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
+import type { AuditHead } from './record.js';
+
+export interface PostgresAuditTableOptions {
+  /** postgres://user:password@host:port/db?...; never repeated in errors. */
+  connectionString: string;
+  /** Where the tables live; created when absent. Default: the first schema of the search_path. */
+  schema?: string | undefined;
+  /** For `audit verify`: nothing is created and nothing can be written. */
+  readonly?: boolean | undefined;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Serializes table creation across processes starting at once: two CREATE TABLE IF NOT EXISTS can race. */
+const SETUP_LOCK = 'taskguard-audit-schema';
+
+/**
+ * Opens the audit tables in PostgreSQL on a small pool of its own. Creates the schema and tables when absent,
+ * and only then, so a role that may only read and write existing tables can run it. `pg` is loaded here,
+ * not at import, so file and SQLite users never load it.
+ */
+export async function openPostgresAuditTable(options: PostgresAuditTableOptions): Promise<AuditTable> {
+  const { connectionString, schema } = options;
+  if (typeof connectionString !== 'string' || connectionString === '') throw new TaskguardError('audit_invalid', 'postgres connection string is empty');
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new TaskguardError('audit_invalid', 'postgres schema must be 1 to 63 lowercase letters, digits or underscores, not starting with a digit');
+  }
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString, max: 2, application_name: 'taskguard-audit', connectionTimeoutMillis: 10_000,
+    // A forgotten close() must not keep a process alive once nothing is pending.
+    allowExitOnIdle: true,
+  });
+  // An idle connection the server drops (restart, idle timeout, pg_terminate_backend) is reported here; with
+  // no listener that is an uncaught 'error' and the process dies. The pool replaces it on the next query,
+  // and a query that fails still fails the sink.
+  pool.on('error', () => {});
+  const names = tableNames(schema);
+  try {
+    const hasTables = await setup(pool, names, schema, options.readonly === true, connectionString);
+    return new PostgresAuditTable(pool, names, hasTables, options.readonly === true, connectionString);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+}
+
+interface Names {
+  records: string;
+  heads: string;
+}
+
+function tableNames(schema: string | undefined): Names {
+  const prefix = schema === undefined ? '' : `"${schema}".`;
+  return { records: `${prefix}"audit_records"`, heads: `${prefix}"audit_heads"` };
+}
+
+async function setup(pool: Pool, names: Names, schema: string | undefined, readonly: boolean, secret: string): Promise<boolean> {
+  const exists = `SELECT to_regclass($1) IS NOT NULL AS records, to_regclass($2) IS NOT NULL AS heads`;
+  return withClient(pool, 'open', secret, async (client) => {
+    const found = (await client.query<{ records: boolean; heads: boolean }>(exists, [names.records, names.heads])).rows[0];
+    if ((found?.records && found.heads) || readonly) return found?.records === true && found.heads;
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${names.records} (
+      chain TEXT NOT NULL,
+      pos   BIGINT NOT NULL CHECK (pos > 0),
+      line  TEXT NOT NULL,
+      PRIMARY KEY (chain, pos)
+    )`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${names.heads} (
+      chain TEXT PRIMARY KEY,
+      seq   BIGINT NOT NULL,
+      hash  TEXT NOT NULL
+    )`);
+    await client.query('COMMIT');
+    return true;
+  });
+}
+
+class PostgresAuditTable implements AuditTable {
+  private ended = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly names: Names,
+    private readonly hasTables: boolean,
+    readonly readonly: boolean,
+    private readonly secret: string,
+  ) {}
+
+  async readHead(chain: string): Promise<AuditHead | undefined> {
+    if (!this.hasTables) return undefined;
+    const sql = `SELECT seq, hash FROM ${this.names.heads} WHERE chain = $1`;
+    const row = await this.query<{ seq: string; hash: string }>('read', sql, [chain]);
+    const head = row[0];
+    // BIGINT arrives as a string; verification judges whether it is a valid seq.
+    return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
+  }
+
+  async *lines(chain: string): AsyncIterable<AuditRow> {
+    if (!this.hasTables) return;
+    const sql = `SELECT pos, line FROM ${this.names.records} WHERE chain = $1 AND pos > $2 ORDER BY pos LIMIT $3`;
+    let after = 0;
+    for (;;) {
+      const rows = (await this.query<{ pos: string; line: string }>('read', sql, [chain, after, PAGE_ROWS])).map(toRow);
+      yield* rows;
+      const last = rows.at(-1);
+      if (rows.length < PAGE_ROWS || !last) return;
+      after = last.pos;
+    }
+  }
+
+  async appendBatch(chain: string, firstPos: number, lines: readonly string[], head: AuditHead): Promise<void> {
+    if (this.readonly) throw new TaskguardError('audit_io', 'postgres audit tables are open read-only');
+    // One statement for the whole batch, whatever its size: the lines go as one array parameter.
+    const insert = `INSERT INTO ${this.names.records} (chain, pos, line)
+      SELECT $1, $2::bigint + u.i - 1, u.line FROM unnest($3::text[]) WITH ORDINALITY AS u(line, i)`;
+    // Moves the head only from where this writer left it (see AuditTable.appendBatch).
+    const moveHead = `INSERT INTO ${this.names.heads} AS h (chain, seq, hash) VALUES ($1, $2, $3)
+      ON CONFLICT (chain) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash WHERE h.seq = $4`;
+    await withClient(this.pool, 'write', this.secret, async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(insert, [chain, firstPos, lines]);
+        const moved = await client.query(moveHead, [chain, head.seq, head.hash, firstPos - 1]);
+        if (moved.rowCount !== 1) throw new Error(headMoved(firstPos));
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        if ((err as { code?: unknown }).code === '23505') throw new Error(posTaken(firstPos, lines.length));
+        throw err;
+      }
+    });
+  }
+
+  async chains(): Promise<string[]> {
+    if (!this.hasTables) return [];
+    const rows = await this.query<{ chain: string }>('read', `SELECT chain FROM ${this.names.records} UNION SELECT chain FROM ${this.names.heads}`, []);
+    // Sorted here rather than by the database's collation, so the order is the same everywhere.
+    return rows.map((r) => r.chain).sort();
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+
+  private async query<R extends object>(what: string, sql: string, params: unknown[]): Promise<R[]> {
+    return withClient(this.pool, what, this.secret, async (client) => (await client.query<R & Record<string, unknown>>(sql, params)).rows);
+  }
+}
+
+/**
+ * Runs `fn` on a pooled connection and turns any failure into an audit_io error that names neither the
+ * connection string nor its password. A connection that failed mid-transaction is discarded, not reused.
+ */
+async function withClient<T>(pool: Pool, what: string, secret: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    const result = await fn(client);
+    client.release();
+    return result;
+  } catch (err) {
+    client?.release(err instanceof Error ? err : true);
+    // No `cause`: pg's errors can carry the connection string in their own fields (an unparsable URL does).
+    throw new TaskguardError('audit_io', `cannot ${what} postgres audit tables: ${describePgError(err, secret)}`);
+  }
+}
+
+function describePgError(err: unknown, secret: string): string {
+  const e = err as { message?: unknown; code?: unknown; errors?: unknown };
+  let message = typeof e?.message === 'string' ? e.message : String(err);
+  // Node reports a refused connection to several addresses as an AggregateError with an empty message.
+  if (message === '' && Array.isArray(e.errors)) message = e.errors.map((x: { message?: unknown }) => String(x?.message ?? x)).join('; ');
+  const sqlstate = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? ` (sqlstate ${e.code})` : '';
+  return `${redact(message, secret) || 'unknown error'}${sqlstate}`;
+}
+
+/** Removes the connection string, its password and any URL credentials from a message. */
+export function redact(message: string, connectionString: string): string {
+  let out = message;
+  const secrets = [connectionString, passwordOf(connectionString)].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1[redacted]@').replace(/password=\S+/gi, 'password=[redacted]');
+}
+
+function passwordOf(connectionString: string): string | undefined {
+  try {
+    const password = new URL(connectionString).password;
+    return password === '' ? undefined : decodeURIComponent(password);
+  } catch {
+    return /password=([^\s&]+)/i.exec(connectionString)?.[1];
+  }
+}

@@ -1,0 +1,41 @@
+import { TaskguardError, describeError } from '../errors.js';
+import type { StoreConfig } from '../config/host-config.js';
+import { MemoryTaskStore } from '../stores/memory.js';
+import { PostgresTaskStore } from '../stores/postgres.js';
+import { SqliteTaskStore } from '../stores/sqlite.js';
+import type { TaskStore } from '../stores/types.js';
+
+export interface OpenedStore {
+  store: TaskStore;
+  /** For the startup line: where tasks live, never a password. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** The connection string of a postgres store, from the environment variable the config names. */
+export function postgresUrl(config: Extract<StoreConfig, { kind: 'postgres' }>): string {
+  const url = process.env[config.urlEnv];
+  if (!url) throw new TaskguardError('config_invalid', `store.kind postgres reads its connection string from ${config.urlEnv}, which is not set`);
+  return url;
+}
+
+/** Opens the task store the config names; a store that cannot open stops the host before it listens. */
+export async function openStore(config: StoreConfig): Promise<OpenedStore> {
+  try {
+    switch (config.kind) {
+      case 'memory':
+        return { store: new MemoryTaskStore(), description: 'memory (tasks end with the process)', close: async () => {} };
+      case 'sqlite': {
+        const store = await SqliteTaskStore.open(config.file);
+        return { store, description: `sqlite ${config.file}`, close: () => store.close() };
+      }
+      case 'postgres': {
+        const store = await PostgresTaskStore.open({ connectionString: postgresUrl(config), max: config.poolSize, schema: config.schema });
+        return { store, description: `postgres (${config.urlEnv}, schema ${config.schema})`, close: () => store.close() };
+      }
+    }
+  } catch (err) {
+    if (err instanceof TaskguardError) throw err;
+    throw new TaskguardError('store_unavailable', `cannot open the ${config.kind} task store: ${describeError(err)}`, { cause: err });
+  }
+}
