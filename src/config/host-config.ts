@@ -18,8 +18,8 @@ export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yam
  */
 export type StoreConfig =
   | { kind: 'memory' }
-  | { kind: 'sqlite'; file: string; leaseMs: number }
-  | { kind: 'postgres'; urlEnv: string; schema: string; poolSize: number; leaseMs: number };
+  | { kind: 'sqlite'; file: string; leaseMs: number; cursorSecretEnv?: string }
+  | { kind: 'postgres'; urlEnv: string; schema: string; poolSize: number; leaseMs: number; cursorSecretEnv?: string };
 
 /**
  * Where audit records go: a JSONL file (default), or the task store's database (sqlite or postgres) as one
@@ -134,6 +134,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
 type At = (p: string, msg: string) => void;
 
 const STORE_KINDS = ['sqlite', 'postgres', 'memory'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function storeConfig(raw: Record<string, unknown>, stateDir: string, at: At): StoreConfig {
   const kind = raw['kind'] ?? 'sqlite';
@@ -146,16 +147,19 @@ function storeConfig(raw: Record<string, unknown>, stateDir: string, at: At): St
     only(raw, 'store', ['kind'], at);
     return { kind };
   }
+  const secretEnv = str(raw['cursor_secret_env'], 'store.cursor_secret_env', at);
+  if (secretEnv !== undefined && !ENV_NAME.test(secretEnv)) at('store.cursor_secret_env', 'must be an environment variable name');
+  const cursor = secretEnv === undefined ? {} : { cursorSecretEnv: secretEnv };
   if (kind === 'sqlite') {
-    only(raw, 'store', ['kind', 'file', 'lease_ms'], at);
-    return { kind, file: path.resolve(stateDir, str(raw['file'], 'store.file', at) ?? 'tasks.db'), leaseMs };
+    only(raw, 'store', ['kind', 'file', 'lease_ms', 'cursor_secret_env'], at);
+    return { kind, file: path.resolve(stateDir, str(raw['file'], 'store.file', at) ?? 'tasks.db'), leaseMs, ...cursor };
   }
-  only(raw, 'store', ['kind', 'url_env', 'schema', 'pool_size', 'lease_ms'], at);
+  only(raw, 'store', ['kind', 'url_env', 'schema', 'pool_size', 'lease_ms', 'cursor_secret_env'], at);
   const urlEnv = str(raw['url_env'], 'store.url_env', at) ?? 'TASKGUARD_DATABASE_URL';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(urlEnv)) at('store.url_env', 'must be an environment variable name');
+  if (!ENV_NAME.test(urlEnv)) at('store.url_env', 'must be an environment variable name');
   const schema = str(raw['schema'], 'store.schema', at) ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) at('store.schema', 'must be a lowercase sql identifier');
-  return { kind: 'postgres', urlEnv, schema, poolSize: int(raw['pool_size'], 'store.pool_size', 1, 200, at) ?? 10, leaseMs };
+  return { kind: 'postgres', urlEnv, schema, poolSize: int(raw['pool_size'], 'store.pool_size', 1, 200, at) ?? 10, leaseMs, ...cursor };
 }
 
 function auditConfig(raw: Record<string, unknown>, store: StoreConfig, stateDir: string, port: number, at: At): AuditConfig {

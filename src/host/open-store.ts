@@ -19,6 +19,20 @@ export function postgresUrl(config: Extract<StoreConfig, { kind: 'postgres' }>):
   return url;
 }
 
+/**
+ * The key tasks/list cursors are sealed with, from the environment variable the config names: hosts that
+ * share a store and a load balancer need the same one, or a page cursor from one host is refused by the
+ * next. Without it each process draws its own (cursors then work on the host that issued them).
+ */
+export function cursorSecret(config: StoreConfig): Uint8Array | undefined {
+  if (config.kind === 'memory' || config.cursorSecretEnv === undefined) return undefined;
+  const value = process.env[config.cursorSecretEnv];
+  if (!value) throw new TaskguardError('config_invalid', `store.cursor_secret_env names ${config.cursorSecretEnv}, which is not set`);
+  const bytes = /^[0-9a-f]+$/i.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length < 32) throw new TaskguardError('config_invalid', `${config.cursorSecretEnv} must hold at least 32 random bytes, hex or base64`);
+  return new Uint8Array(bytes);
+}
+
 /** Opens the task store the config names; a store that cannot open stops the host before it listens. */
 export async function openStore(config: StoreConfig): Promise<OpenedStore> {
   try {

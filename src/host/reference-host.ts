@@ -5,7 +5,7 @@ import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/p
 import type { AuditLog } from '../audit/index.js';
 import type { AuditVerifyResult } from '../audit/verify.js';
 import { openAudit, type OpenedAudit } from './open-audit.js';
-import { openStore } from './open-store.js';
+import { cursorSecret, openStore } from './open-store.js';
 import type { HostConfig } from '../config/host-config.js';
 import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
 import { readBundle } from '../decision/bundle.js';
@@ -44,6 +44,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const data = config.policy.data ? loadPolicyData(config.policy.data) : validatePolicyData(bundle.data, `${bundle.dir}/data.json`);
   const decider = createDecider(bundle, { data });
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const sharedCursorSecret = cursorSecret(config.store);
   const opened = await openStore(config.store);
   let audit: OpenedAudit;
   try {
@@ -59,6 +60,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const guard = createTaskguard({
     decider, audit: audit.log, store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
+    ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
   });
   // Tasks of an earlier run of this host (or of a host that died) are settled before the first request.
