@@ -40,13 +40,14 @@ as_owner() {
 }
 
 stop_cluster() {
-  local dir="$1" bindir
-  if [ ! -f "$dir/data/postmaster.pid" ]; then say "no server running in $dir"; return 0; fi
+  local dir="$1" bindir status=0
+  if [ ! -f "$dir/data/PG_VERSION" ]; then say "no cluster in $dir: nothing to stop"; return 0; fi
   bindir="$(find_bindir)" || die "cannot find pg_ctl to stop the server in $dir"
-  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >&2 || {
-    # pg_ctl fails when the pid file is stale (the server died): nothing is left to stop.
-    [ -f "$dir/data/postmaster.pid" ] && die "pg_ctl could not stop the server in $dir (see $dir/log/postgres.log)"
-  }
+  # 3: not running, which includes a server that died and left its pid file behind.
+  as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 || status=$?
+  if [ "$status" -eq 3 ]; then say "no server running in $dir"; return 0; fi
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >&2 \
+    || die "pg_ctl could not stop the server in $dir (see $dir/log/postgres.log)"
   say "stopped the server in $dir"
 }
 

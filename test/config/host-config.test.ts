@@ -56,6 +56,7 @@ describe('host config', () => {
     ['a lease too short to renew', 'store: {lease_ms: 10}', /store\.lease_ms: must be a whole number 300\.\.3600000/],
     ['an audit database without a database', 'store: {kind: memory}\naudit: {kind: database}', /audit\.kind: database needs store\.kind sqlite or postgres/],
     ['an audit kind that does not exist', 'audit: {kind: syslog}', /audit\.kind: must be file or database/],
+    ['a cursor secret in place of its variable name', 'store: {cursor_secret_env: "9f8e7d6c-not-a-name"}', /store\.cursor_secret_env: must be an environment variable name/],
   ];
   for (const [label, yaml, expected] of bad) {
     it(`rejects ${label}, naming the path`, () => {

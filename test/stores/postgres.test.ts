@@ -309,7 +309,12 @@ function describeFaults(): void {
     });
 
     it('survives the server killing its idle connections, and the next operation reconnects', async () => {
-      const handle = await tempStore({ max: 4 });
+      // Other test files may run stores on this server at the same time: this store's connections get a name
+      // of their own (the connection string's application_name overrides the store's), so only they are killed.
+      const name = `${APPLICATION_NAME}-${tempSchema()}`;
+      const own = new URL(url());
+      own.searchParams.set('application_name', name);
+      const handle = await tempStore({ connectionString: own.toString(), max: 4 });
       const { store } = handle;
       const admin = await adminClient();
       try {
@@ -317,9 +322,8 @@ function describeFaults(): void {
         // Fill the pool with idle connections.
         await Promise.all(Array.from({ length: 8 }, () => store.get('t')));
         const { rows } = await admin.query<{ pid: number }>(
-          `SELECT pg_terminate_backend(pid) AS killed, pid FROM pg_stat_activity
-           WHERE application_name = $1 AND state = 'idle' AND datname = current_database()`, [APPLICATION_NAME]);
-        assert.ok(rows.length > 0, 'there were idle connections to kill');
+          `SELECT pg_terminate_backend(pid) AS killed, pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle'`, [name]);
+        assert.ok(rows.length > 1, 'there were idle connections to kill');
         const pids = rows.map((r) => r.pid);
         await waitFor('the killed backends to exit', async () =>
           (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY ($1::integer[])', [pids])).rowCount === 0);
