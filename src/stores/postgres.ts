@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { TaskguardError } from '../errors.js';
 import type { CustomTypesConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
 import { encodeMessage, encodeOutcome, exact, fromRow, integer, storable, toParams, type PgTaskParams, type PgTaskRow } from './postgres-rows.js';
@@ -23,15 +24,18 @@ export interface PostgresStoreOptions {
 /** How the store's connections name themselves in pg_stat_activity, for operators (and the fault tests). */
 export const APPLICATION_NAME = 'taskguard';
 
-/** Thrown for every failed database operation: one line, the operation, the server's reason, no secrets. */
-export class PostgresStoreError extends Error {
+/**
+ * Thrown for every failed database operation: one line, the operation, the server's reason, no secrets.
+ * A TaskguardError (code store_unavailable) like every other failure, with the server's SQLSTATE beside it.
+ */
+export class PostgresStoreError extends TaskguardError {
   /** The SQLSTATE, when the server gave one (57P01: the connection was terminated, and so on). */
-  readonly code: string | undefined;
+  readonly sqlstate: string | undefined;
 
-  constructor(message: string, code: string | undefined) {
-    super(message);
+  constructor(message: string, sqlstate: string | undefined) {
+    super('store_unavailable', message);
     this.name = 'PostgresStoreError';
-    this.code = code;
+    this.sqlstate = sqlstate;
   }
 }
 

@@ -292,7 +292,8 @@ function describeFaults(): void {
           const err = await outcome;
           assert.ok(err instanceof PostgresStoreError, `${round.id}: rejected with ${String(err)}`);
           assert.equal(err.message, `postgres task store: ${round.operation} failed: terminating connection due to administrator command (sqlstate 57P01)`);
-          assert.equal(err.code, '57P01');
+          assert.equal(err.sqlstate, '57P01');
+          assert.equal(err.code, 'store_unavailable');
           assertNoSecrets(err.message);
           await admin.query('ROLLBACK');
           assert.deepEqual(await store.get(round.id), before, `${round.id}: nothing half-written`);
