@@ -15,7 +15,16 @@ export type { ToolContext, ToolHandler, TaskControl, GuardedToolConfig } from '.
 export type { GuardAuditEntry, GuardAuditSink } from './tasks/audit-port.js';
 export { TASKGUARD_RPC_ERRORS } from './tasks/rpc-errors.js';
 export { MemoryTaskStore } from './stores/memory.js';
-export type { TaskStore, TaskRecord, TaskOutcome, ListScope } from './stores/types.js';
+export { SqliteTaskStore, type SqliteStoreOptions } from './stores/sqlite.js';
+export { PostgresTaskStore, PostgresStoreError, type PostgresStoreOptions } from './stores/postgres.js';
+export {
+  ORPHAN_STATUS_MESSAGE, ORPHAN_ERROR_CODE, isLeasedTaskStore,
+  type TaskStore, type LeasedTaskStore, type TaskRecord, type TaskOutcome, type ListScope, type CreateResult, type Idempotency,
+} from './stores/types.js';
+export { IDEMPOTENCY_META_KEY } from './tasks/idempotency.js';
 export { createHttpHost, type HttpHost, type HttpHostOptions } from './http/host.js';
 export { createTokenVerifier, validateIdentityConfig, principalFromAuthInfo, type IdentityConfig, type Principal } from './identity/index.js';
 export { openAuditLog, verifyAuditLog, AuditLog, FileSink, type AuditRecord, type AuditEntry, type AuditVerifyResult, type FsyncPolicy } from './audit/index.js';
+export {
+  openDbAuditLog, openSqliteAuditTable, openPostgresAuditTable, verifyAuditChain, DbAuditSink, type AuditTable, type OpenDbAuditLogOptions,
+} from './audit/index.js';
