@@ -1,7 +1,7 @@
 import { TaskguardError } from '../errors.js';
 import { describeProblem } from './chain-scan.js';
 import { checkChainName } from './chain-name.js';
-import { DbAuditSink } from './db-sink.js';
+import { DbAuditSink, type DbAuditSinkOptions } from './db-sink.js';
 import type { AuditTable } from './db-table.js';
 import { verifyAuditChain } from './db-verify.js';
 import { AuditLog, type AuditLogOptions } from './log.js';
@@ -11,6 +11,8 @@ export interface OpenDbAuditLogOptions extends Omit<AuditLogOptions, 'sink' | 's
   table: AuditTable;
   /** 1 to 200 printable ascii characters; one chain per writing host. */
   chain: string;
+  /** Retries of failing commits (see DbAuditSinkOptions). */
+  sink?: DbAuditSinkOptions;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface OpenDbAuditLogOptions extends Omit<AuditLogOptions, 'sink' | 's
  * table at its first commit (its log then fails closed), so the chain never forks.
  */
 export async function openDbAuditLog(options: OpenDbAuditLogOptions): Promise<AuditLog> {
-  const { table, chain, ...logOptions } = options;
+  const { table, chain, sink: sinkOptions, ...logOptions } = options;
   try {
     checkChainName(chain);
     const result = await verifyAuditChain(table, chain);
@@ -29,7 +31,7 @@ export async function openDbAuditLog(options: OpenDbAuditLogOptions): Promise<Au
       throw new TaskguardError('audit_invalid', `audit chain ${chain} does not verify, ${where}; refusing to continue it`);
     }
     const start = { seq: result.lastSeq, hash: result.lastHash };
-    const sink = new DbAuditSink(table, chain, start);
+    const sink = new DbAuditSink(table, chain, start, sinkOptions);
     return new AuditLog({ ...logOptions, sink, start });
   } catch (err) {
     await table.close().catch(() => {});

@@ -4,6 +4,18 @@ import type { AuditTable } from './db-table.js';
 import type { AuditSink } from './log.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
 
+export interface DbAuditSinkOptions {
+  /**
+   * How long a failing commit is retried (connection dropped, failover, lock timeout) before the sink fails
+   * for good and the log fails closed; default 15000 ms. Appends keep queuing meanwhile, up to maxPending.
+   */
+  retryForMs?: number;
+  /** Records queued while commits fail, at most; one more fails the sink. Default 100000. */
+  maxPending?: number;
+  /** Told once per outage that commits are failing and being retried (the error has no secrets). */
+  onRetry?: (error: TaskguardError) => void;
+}
+
 interface Waiter {
   seq: number;
   resolve: () => void;
@@ -29,12 +41,18 @@ export class DbAuditSink implements AuditSink {
   failure: TaskguardError | null = null;
 
   /** `start`: the chain's last committed record, as verified (seq 0 and the genesis hash for a new chain). */
+  private readonly retryForMs: number;
+  private readonly maxPending: number;
+
   constructor(
     private readonly table: AuditTable,
     readonly chain: string,
     start: AuditHead = { seq: 0, hash: GENESIS_HASH },
+    private readonly options: DbAuditSinkOptions = {},
   ) {
     checkChainName(chain);
+    this.retryForMs = options.retryForMs ?? 15_000;
+    this.maxPending = options.maxPending ?? 100_000;
     this.pendingLast = start;
     this.committed = start;
   }
@@ -44,6 +62,10 @@ export class DbAuditSink implements AuditSink {
     if (this.closing) throw new TaskguardError('audit_io', 'audit log is closed');
     if (record.seq !== this.pendingLast.seq + 1) {
       throw new TaskguardError('audit_invalid', `audit chain ${this.chain} expects seq ${this.pendingLast.seq + 1}, got ${record.seq}`);
+    }
+    if (this.pending.length >= this.maxPending) {
+      this.fail(new Error(`${this.pending.length} records wait for a database that keeps failing`));
+      throw this.failure ?? new TaskguardError('audit_io', 'audit log unavailable');
     }
     this.pending.push(recordLine(record));
     this.pendingLast = { seq: record.seq, hash: record.hash };
@@ -98,7 +120,7 @@ export class DbAuditSink implements AuditSink {
         const batch = this.pending;
         const last = this.pendingLast;
         this.pending = [];
-        await this.table.appendBatch(this.chain, this.committed.seq + 1, batch, last);
+        await this.commit(batch, last);
         this.committed = last;
         this.settle();
       }
@@ -106,6 +128,46 @@ export class DbAuditSink implements AuditSink {
       this.fail(err);
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * One batch, retried while the database fails, for at most retryForMs. Before each retry the head row
+   * says what happened: still where this writer left it (nothing was written: retry), at this batch's last
+   * record (the commit went through and only its answer was lost: done), or anywhere else (another writer
+   * appended to the chain: never retry, the chain must not fork).
+   */
+  private async commit(batch: readonly string[], last: AuditHead): Promise<void> {
+    const firstPos = this.committed.seq + 1;
+    const deadline = Date.now() + this.retryForMs;
+    let delayMs = 50;
+    let told = false;
+    for (;;) {
+      let error: unknown;
+      try {
+        await this.table.appendBatch(this.chain, firstPos, batch, last);
+        return;
+      } catch (err) {
+        error = err;
+      }
+      let head: AuditHead | undefined | 'unknown';
+      try {
+        head = await this.table.readHead(this.chain);
+      } catch {
+        head = 'unknown'; // still unreachable: nothing to learn, retry if time allows
+      }
+      if (head !== 'unknown') {
+        if (head?.seq === last.seq && head.hash === last.hash) return;
+        const at = head?.seq ?? 0;
+        if (at !== this.committed.seq || (head !== undefined && head.hash !== this.committed.hash)) throw error;
+      }
+      if (Date.now() + delayMs > deadline) throw error;
+      if (!told) {
+        told = true;
+        this.options.onRetry?.(new TaskguardError('audit_io', `audit chain ${this.chain}: commit failed, retrying for up to ${this.retryForMs} ms: ${describeError(error)}`));
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 1000);
     }
   }
 

@@ -161,12 +161,18 @@ class PostgresAuditTable implements AuditTable {
  */
 async function withClient<T>(pool: Pool, what: string, secret: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   let client: PoolClient | undefined;
+  // A checked-out connection the server drops emits 'error' on the client (the pool's listener only covers
+  // idle ones); unheard, that event kills the process. The failing query rejects on its own.
+  const ignore = (): void => {};
   try {
     client = await pool.connect();
+    client.on('error', ignore);
     const result = await fn(client);
+    client.off('error', ignore);
     client.release();
     return result;
   } catch (err) {
+    client?.off('error', ignore);
     client?.release(err instanceof Error ? err : true);
     // No `cause`: pg's errors can carry the connection string in their own fields (an unparsable URL does).
     throw new TaskguardError('audit_io', `cannot ${what} postgres audit tables: ${describePgError(err, secret)}`);

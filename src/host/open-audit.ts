@@ -19,10 +19,13 @@ export interface OpenedAudit {
   close(): Promise<void>;
 }
 
-type LogOptions = Pick<AuditLogOptions, 'policyRevision' | 'dataRevision' | 'onError'>;
+type LogOptions = Pick<AuditLogOptions, 'policyRevision' | 'dataRevision' | 'onError'> & {
+  /** Database chains: told when commits start failing and are being retried. */
+  onRetry?: (error: Error) => void;
+};
 
 /** Opens the audit log the config names: the JSONL file, or this host's chain in the store's database. */
-export async function openAudit(config: HostConfig, options: LogOptions): Promise<OpenedAudit> {
+export async function openAudit(config: HostConfig, { onRetry, ...options }: LogOptions): Promise<OpenedAudit> {
   const audit = config.audit;
   if (audit.kind === 'file') {
     const log = await openAuditLog({ file: audit.file, fsync: audit.fsync, intervalMs: audit.intervalMs, ...options });
@@ -32,7 +35,7 @@ export async function openAudit(config: HostConfig, options: LogOptions): Promis
     ? await openPostgresAuditTable({ connectionString: postgresUrl(config.store), schema: config.store.schema })
     : await openSqliteAuditTable(config.store.kind === 'sqlite' ? config.store.file : '');
   try {
-    const log = await openDbAuditLog({ table, chain: audit.chain, ...options });
+    const log = await openDbAuditLog({ table, chain: audit.chain, ...options, ...(onRetry ? { sink: { onRetry } } : {}) });
     return {
       log,
       description: `${config.store.kind} chain ${audit.chain}`,

@@ -50,7 +50,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   try {
     audit = await openAudit(config, {
       policyRevision: decider.revision, dataRevision: decider.dataRevision,
-      onError: (err) => log(`audit log failing, operations are refused until it recovers: ${err.message}`),
+      onError: (err) => log(`audit log failed, every operation is refused until the host restarts: ${err.message}`),
+      onRetry: (err) => log(err.message),
     });
   } catch (err) {
     await opened.close();
