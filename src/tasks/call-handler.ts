@@ -155,7 +155,7 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     } finally {
       core.workers.finished(record.id);
     }
-    const done = await core.store.transition(record.id, ['working', 'input_required'], { status, outcome }, core.now());
+    const done = await settleWithRetries(() => core.store.transition(record.id, ['working', 'input_required'], { status, outcome }, core.now()));
     if (done) {
       notify(done);
       core.lifecycle('status', done);
@@ -164,6 +164,24 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     // Only the audit sink or the store can throw here; a failing audit log has reported itself through its
     // onError, and every foreground operation keeps failing closed on it.
   }));
+}
+
+/**
+ * The final transition of a finished worker: a store that blinks (a dropped connection, a failover) must not
+ * leave the task `working` with nobody running it, so the write is retried for about ten seconds. Past
+ * that the task is left to its TTL (and, on a leased store, to orphan recovery once this host is gone).
+ */
+async function settleWithRetries<T>(write: () => Promise<T>): Promise<T> {
+  let delayMs = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 7) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 3200);
+    }
+  }
 }
 
 /** Expiry from a timer or a sweep: nothing awaits it, so a failure must not become an unhandled rejection. */
