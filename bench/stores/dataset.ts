@@ -9,9 +9,12 @@ import type { TaskRecord } from '../../src/stores/types.js';
  * the id is that digest as a UUID, and two 32-bit slices of it pick the creation time and the status.
  *
  * Shape (at every size, so only the table grows between sizes, not the work per call):
- * - rows [0, heavyTasks) belong to one heavy owner, whose deep pages are listed;
+ * - one heavy owner, whose deep pages are listed, has heavyTasks rows spread evenly through the table (every
+ *   size / heavyTasks-th row), as a busy owner's tasks are interleaved with everyone else's over time;
  * - the other rows go round-robin to (size - heavyTasks) / 100 regular owners, about 100 tasks each, so a
- *   first page of 50 is full at every size; owner o is tenant-(o % 100) / user-(o / 100), one client app;
+ *   first page of 50 is full at every size; owner o is tenant-(o % 100) / user-(o / 100), one client app.
+ *   Row order is insertion order, so one owner's rows lie far apart in the table and its indexes, as they
+ *   would after a day of traffic;
  * - created in the 24 h before `now` (at least 2 min before it);
  * - 10% working (live), the rest completed with a small result; results are read once on a third of them;
  * - about 1% (but at least ~1,000 rows, so a 500-row sweep always finds a full batch) expired a minute or
@@ -40,6 +43,8 @@ export interface Dataset {
   heavyTasks: number;
   /** Regular owners (the heavy one not counted). */
   owners: number;
+  /** Every heavyStride-th row (the first heavyTasks of them) is the heavy owner's. */
+  heavyStride: number;
   /** Whole seconds, so the same `now` is exact in SQL and JavaScript. */
   nowMs: number;
   expiredPermille: number;
@@ -50,6 +55,7 @@ export function makeDataset(size: number, heavyTasks: number, nowMs: number): Da
     size,
     heavyTasks,
     owners: Math.max(1, Math.floor((size - heavyTasks) / TASKS_PER_OWNER)),
+    heavyStride: Math.max(1, Math.floor(size / heavyTasks)),
     nowMs: Math.floor(nowMs / 1000) * 1000,
     expiredPermille: Math.max(10, Math.ceil(1_000_000 / size)),
   };
@@ -59,10 +65,25 @@ export function regularOwner(o: number): TaskOwner {
   return { tenant: `tenant-${o % TENANTS}`, sub: `user-${Math.floor(o / TENANTS)}`, client_id: CLIENT_ID };
 }
 
-/** Indices of regular owner o's rows. */
+export function isHeavy(ds: Dataset, i: number): boolean {
+  return i % ds.heavyStride === 0 && i / ds.heavyStride < ds.heavyTasks;
+}
+
+/** Indices of the heavy owner's rows. */
+export function heavyRows(ds: Dataset): number[] {
+  return Array.from({ length: ds.heavyTasks }, (_, k) => k * ds.heavyStride);
+}
+
+/** The regular owner of a row that is not the heavy owner's: round-robin over the regular rows in order. */
+function ownerIndex(ds: Dataset, i: number): number {
+  const heavyUpToHere = Math.min(ds.heavyTasks, Math.floor(i / ds.heavyStride) + 1);
+  return (i - heavyUpToHere) % ds.owners;
+}
+
+/** Indices of regular owner o's rows (a scan of the whole index range: for checks, not for timed code). */
 export function ownerRows(ds: Dataset, o: number): number[] {
   const rows: number[] = [];
-  for (let i = ds.heavyTasks + o; i < ds.size; i += ds.owners) rows.push(i);
+  for (let i = 0; i < ds.size; i++) if (!isHeavy(ds, i) && ownerIndex(ds, i) === o) rows.push(i);
   return rows;
 }
 
@@ -100,7 +121,7 @@ export function isLive(ds: Dataset, i: number): boolean {
 
 export function taskRecord(ds: Dataset, i: number): TaskRecord {
   const { id, createdMs, r2, kind } = shape(ds, i);
-  const owner = i < ds.heavyTasks ? HEAVY_OWNER : regularOwner((i - ds.heavyTasks) % ds.owners);
+  const owner = isHeavy(ds, i) ? HEAVY_OWNER : regularOwner(ownerIndex(ds, i));
   const ttlMs = kind === 'expired' ? EXPIRED_TTL_MS : LIVE_TTL_MS;
   const record: TaskRecord = {
     id,
@@ -126,7 +147,7 @@ export function taskRecord(ds: Dataset, i: number): TaskRecord {
  * must agree; the benchmark compares seeded rows with taskRecord before it measures anything.
  */
 export function postgresInsertSql(ds: Dataset, table: string): string {
-  const heavy = ds.heavyTasks;
+  const { heavyTasks, heavyStride: stride } = ds;
   const slice = (from: number): string => `('x' || lpad(substr(h, ${from}, 8), 16, '0'))::bit(64)::bigint`;
   const working = `klass < ${WORKING_PERMILLE}`;
   const expired = `klass >= ${WORKING_PERMILLE} AND klass < ${WORKING_PERMILLE + ds.expiredPermille}`;
@@ -137,7 +158,8 @@ export function postgresInsertSql(ds: Dataset, table: string): string {
       FROM generate_series($1::bigint, $2::bigint) AS i, md5('${ID_SALT}' || i) AS h
     ), shaped AS (
       SELECT i, h, r2, r2 % 1000 AS klass, ${ds.nowMs}::bigint - ${MIN_AGE_MS} - r1 % ${SPAN_MS} AS created,
-        CASE WHEN i < ${heavy} THEN NULL ELSE (i - ${heavy}) % ${ds.owners} END AS o
+        CASE WHEN i % ${stride} = 0 AND i / ${stride} < ${heavyTasks} THEN NULL
+          ELSE (i - LEAST(${heavyTasks}, i / ${stride} + 1)) % ${ds.owners} END AS o
       FROM hashed
     )
     INSERT INTO ${table} (id, tool, tenant, sub, client_id, scopes, status, status_message, created_ms, updated_ms,

@@ -5,8 +5,9 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** Numeric flags (bench/lib/args.ts parses them); list flags are handled below. */
 export const STORES_FLAGS = {
-  samples: { default: 20_000, help: 'timed get calls; list and countLive take a quarter of it, the expiry sweep a twentieth' },
-  warmup: { default: 2_000, help: 'untimed calls per operation first (the sweep takes a tenth of it)', min: 0 },
+  samples: { default: 20_000, help: 'timed get calls per store and size; list and countLive take a quarter of it, the sweep a twentieth' },
+  warmup: { default: 2_000, help: 'untimed calls per operation before its first round, a tenth before later ones (the sweep a tenth of all that)', min: 0 },
+  rounds: { default: 4, help: 'rounds the samples are split into, alternating between the sizes (VM speed phases hit all sizes alike)' },
   'heavy-tasks': { default: 2_000, help: 'tasks of the one heavy owner whose deep pages are listed' },
   seed: { default: 20_251_130, help: 'PRNG seed of the ids, owners and positions picked', min: 0 },
 } as const satisfies IntFlags<string>;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresTaskStore } from '../../src/stores/postgres.js';
+import { APPLICATION_NAME, PostgresTaskStore } from '../../src/stores/postgres.js';
 import { SQL, type Statement } from '../../src/stores/postgres-sql.js';
 import type { ListPosition } from '../../src/stores/types.js';
 import { registerCleanup } from '../lib/cleanup.js';
+import { isLocalPostgres } from './cpu.js';
 import { HEAVY_OWNER, postgresInsertSql, type Dataset } from './dataset.js';
 import { progress, seedProgress, type DiagnosisInputs, type StoreTarget } from './target.js';
 
@@ -76,6 +77,17 @@ export async function openPostgresTarget(ds: Dataset, url: string): Promise<Stor
       plans: async () => plans(admin, schema, ds),
       describe: async () => describe(admin, `${schema}.tasks`),
       diagnose: async (inputs) => diagnose(admin, schema, inputs),
+      ping: async () => {
+        await admin.query({ name: 'bench_ping', text: 'SELECT 1' });
+      },
+      serverPids: async () => {
+        // The store's connections, and this session, which answers the round-trip pings.
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE (application_name = $1::text AND datname = current_database()) OR pid = pg_backend_pid()`,
+          [APPLICATION_NAME],
+        );
+        return rows.map((r) => r.pid).filter(isLocalPostgres);
+      },
       close,
     };
   } catch (err) {
@@ -99,28 +111,36 @@ async function seed(client: pg.Client, ds: Dataset, table: string): Promise<void
   progress(`${label}: VACUUM (ANALYZE) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+type Values = Record<string, string | number>;
+
 /**
- * EXPLAIN of the store's own statements as generic plans: the store runs named prepared statements, which
- * PostgreSQL switches to a generic plan after five executions when that looks no worse.
+ * EXPLAIN of one of the store's statements as the generic plan, with `values` as the arguments. The store
+ * runs named prepared statements, which PostgreSQL switches to one generic plan per connection after five
+ * custom ones when that looks no worse (planCache below shows that it does here). A plain EXPLAIN with the
+ * values would show the custom plan instead, which for deep pages is a different one.
  */
+async function explainGeneric(client: pg.Client, statement: Statement, values: Values, options: string): Promise<string[]> {
+  const args = statement.params.map((p) => {
+    const v = values[p];
+    if (v === undefined) throw new Error(`EXPLAIN ${statement.name}: no value for ${p}`);
+    return typeof v === 'number' ? String(v) : client.escapeLiteral(v);
+  });
+  await client.query('SET plan_cache_mode = force_generic_plan');
+  await client.query(`PREPARE bench_plan AS ${statement.text}`);
+  try {
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${options}) EXECUTE bench_plan(${args.join(', ')})`);
+    return rows.map((r) => r['QUERY PLAN']);
+  } finally {
+    await client.query('DEALLOCATE bench_plan');
+    await client.query('RESET plan_cache_mode');
+  }
+}
+
 async function plans(client: pg.Client, schema: string, ds: Dataset): Promise<Record<string, string>> {
   const owner = { tenant: HEAVY_OWNER.tenant, sub: HEAVY_OWNER.sub, client_id: HEAVY_OWNER.client_id };
-  const explain = async (statement: Statement, values: Record<string, string | number>): Promise<string> => {
-    const args = statement.params.map((p) => {
-      const v = values[p];
-      if (v === undefined) throw new Error(`plan of ${statement.name}: no value for ${p}`);
-      return typeof v === 'number' ? String(v) : client.escapeLiteral(v);
-    });
-    await client.query(`PREPARE bench_plan AS ${statement.text}`);
-    try {
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE bench_plan(${args.join(', ')})`);
-      return rows.map((r) => r['QUERY PLAN'].trim()).join(' / ');
-    } finally {
-      await client.query('DEALLOCATE bench_plan');
-    }
-  };
+  const explain = async (statement: Statement, values: Values): Promise<string> =>
+    (await explainGeneric(client, statement, values, 'COSTS OFF')).map((l) => l.trim()).join(' / ');
   await client.query(`SET search_path TO ${schema}`);
-  await client.query('SET plan_cache_mode = force_generic_plan');
   try {
     return {
       get: await explain(SQL.get, { id: 'x' }),
@@ -129,7 +149,6 @@ async function plans(client: pg.Client, schema: string, ds: Dataset): Promise<Re
       expired: await explain(SQL.expired, { now: ds.nowMs, limit: 500 }),
     };
   } finally {
-    await client.query('RESET plan_cache_mode');
     await client.query('RESET search_path');
   }
 }
@@ -144,35 +163,48 @@ async function describe(client: pg.Client, table: string): Promise<string> {
 }
 
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of each timed statement on the inputs given, after the timed pass (so the cache
- * is as warm as the measurement left it): the pages one call found in shared_buffers (hit) and the ones it
- * had to read from the OS (read), on average. Growth in `read` is what a cache smaller than the table costs.
+ * After the timed pass (so the cache is as warm as the measurement left it), per operation: the pages one
+ * call found in shared_buffers (hit) and had to read from the OS (read), on average, from EXPLAIN (ANALYZE,
+ * BUFFERS) of the generic plan; growth in `read` is what a cache smaller than the table costs. For the
+ * listings also which plans a connection of the store's settles on, by replaying the same inputs through the
+ * same named statement on a session of our own (pg_prepared_statements counts generic and custom plans).
  */
 async function diagnose(client: pg.Client, schema: string, inputs: DiagnosisInputs): Promise<Record<string, string>> {
-  const buffers = async (statement: Statement, calls: Record<string, string | number>[]): Promise<string> => {
+  const buffers = async (statement: Statement, calls: Values[]): Promise<string> => {
     let hit = 0;
     let read = 0;
     for (const values of calls) {
-      const args = statement.params.map((p) => values[p] ?? null);
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) ${statement.text}`, args);
+      const lines = await explainGeneric(client, statement, values, 'ANALYZE, BUFFERS, COSTS OFF, TIMING OFF');
       // The first Buffers line is the top plan node's: the whole statement's execution, planning aside.
-      const line = rows.map((r) => r['QUERY PLAN']).find((l) => l.trim().startsWith('Buffers:')) ?? '';
+      const line = lines.find((l) => l.trim().startsWith('Buffers:')) ?? '';
       hit += Number(/hit=(\d+)/.exec(line)?.[1] ?? 0);
       read += Number(/read=(\d+)/.exec(line)?.[1] ?? 0);
     }
     const n = Math.max(1, calls.length);
     return `shared hit ${(hit / n).toFixed(1)}, read ${(read / n).toFixed(1)} pages per call`;
   };
-  const owner = (o: { tenant: string; sub: string; client_id: string }): Record<string, string> => ({ tenant: o.tenant, sub: o.sub, client_id: o.client_id });
-  const page = (after: ListPosition | undefined): Record<string, string | number> => ({
+  const planCache = async (statement: Statement, tag: string, calls: Values[]): Promise<string> => {
+    // A name of its own per replay: pg remembers which names it has parsed on this connection, DEALLOCATE or not.
+    const name = `bench_${tag}_${statement.name}`;
+    for (const values of calls) await client.query({ name, text: statement.text, values: statement.params.map((p) => values[p] ?? null) });
+    const { rows } = await client.query<{ generic_plans: string; custom_plans: string }>(
+      'SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1::text', [name],
+    );
+    await client.query(`DEALLOCATE ${name}`);
+    return `plan cache after ${calls.length} calls: ${rows[0]?.generic_plans ?? '?'} generic, ${rows[0]?.custom_plans ?? '?'} custom`;
+  };
+  const owner = (o: { tenant: string; sub: string; client_id: string }): Values => ({ tenant: o.tenant, sub: o.sub, client_id: o.client_id });
+  const page = (after: ListPosition | undefined): Values => ({
     now: inputs.nowMs, after_ms: after?.createdMs ?? Number.MIN_SAFE_INTEGER, after_id: after?.id ?? '', limit: 51,
   });
+  const firstPages = inputs.owners.map((o) => ({ ...owner(o), ...page(undefined) }));
+  const deepPages = inputs.afters.map((a) => ({ ...owner(inputs.heavy), ...page(a) }));
   await client.query(`SET search_path TO ${schema}`);
   try {
     return {
       get: await buffers(SQL.get, inputs.ids.map((id) => ({ id }))),
-      'list-first': await buffers(SQL.listByOwner, inputs.owners.map((o) => ({ ...owner(o), ...page(undefined) }))),
-      'list-deep': await buffers(SQL.listByOwner, inputs.afters.map((a) => ({ ...owner(inputs.heavy), ...page(a) }))),
+      'list-first': `${await buffers(SQL.listByOwner, firstPages)}; ${await planCache(SQL.listByOwner, 'first', firstPages)}`,
+      'list-deep': `${await buffers(SQL.listByOwner, deepPages)}; ${await planCache(SQL.listByOwner, 'deep', deepPages)}`,
       'count-live': await buffers(SQL.countLive, inputs.owners.map((o) => ({ ...owner(o), now: inputs.nowMs }))),
       expired: await buffers(SQL.expired, [{ now: inputs.nowMs, limit: 500 }]),
     };

@@ -42,10 +42,22 @@ export function formatResults(results: readonly SizeResult[]): string {
   const rows = results.flatMap((r) =>
     r.ops.map((o) => [
       r.store, formatSize(r.size), OPS[o.op], o.latency.p50_us.toFixed(1), o.latency.p99_us.toFixed(1), o.latency.p999_us.toFixed(1),
-      int(o.latency.throughput_per_s), String(round2(o.perCall)),
+      int(o.latency.throughput_per_s), String(round2(o.perCall)), o.otherCores === undefined ? '-' : `${(o.otherCores * 100).toFixed(0)}%`,
     ]),
   );
-  return table(['store', 'size', 'op', 'p50 µs', 'p99 µs', 'p99.9 µs', 'ops/s', 'rows/call'], rows);
+  return table(['store', 'size', 'op', 'p50 µs', 'p99 µs', 'p99.9 µs', 'ops/s', 'rows/call', 'other CPU'], rows);
+}
+
+/** Above this share of a CPU taken by other processes during a timed loop, its numbers are suspect. */
+export const OTHER_CPU_WARNING = 0.1;
+
+/** One warning line per timed loop that other processes disturbed, or none. */
+export function disturbed(results: readonly SizeResult[]): string[] {
+  return results.flatMap((r) =>
+    r.ops
+      .filter((o) => (o.otherCores ?? 0) > OTHER_CPU_WARNING)
+      .map((o) => `WARNING: other processes used ${((o.otherCores ?? 0) * 100).toFixed(0)}% of a CPU while ${r.store} ${formatSize(r.size)} ${OPS[o.op]} was timed: re-run on a quiet machine before comparing`),
+  );
 }
 
 export interface Flatness {
@@ -98,6 +110,7 @@ export function formatJson(results: readonly SizeResult[], flat: readonly Flatne
       r.ops.map((o) => ({
         store: r.store, size: r.size, op: o.op, p50_us: round2(o.latency.p50_us), p99_us: round2(o.latency.p99_us), p999_us: round2(o.latency.p999_us),
         max_us: round2(o.latency.max_us), ops_per_s: round2(o.latency.throughput_per_s), per_call: round2(o.perCall), samples: o.latency.count,
+        other_cores: o.otherCores === undefined ? null : round2(o.otherCores),
       })),
     ),
     seed_seconds: results.map((r) => ({ store: r.store, size: r.size, seconds: round2(r.seedSeconds) })),

@@ -59,6 +59,8 @@ export async function openSqliteTarget(ds: Dataset): Promise<StoreTarget> {
       countRows: async () => (db?.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n,
       plans: async () => plans(db as Database.Database, ds),
       describe: async () => describe(db as Database.Database, file),
+      // In-process: its CPU is this process's.
+      serverPids: async () => [],
       close,
     };
   } catch (err) {

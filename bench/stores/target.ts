@@ -23,6 +23,13 @@ export interface StoreTarget {
   describe(): Promise<string>;
   /** Per operation, what one call reads from the database's cache and from outside it, where the store can say. */
   diagnose?(inputs: DiagnosisInputs): Promise<Record<string, string>>;
+  /**
+   * One bare round trip to the database server (SELECT 1 as a prepared statement, through the same client
+   * library), for a server the store talks to over a socket: the floor under every store call.
+   */
+  ping?(): Promise<void>;
+  /** Local pids of the database server processes serving the store (PostgreSQL backends), for CPU accounting. */
+  serverPids(): Promise<number[]>;
   /** Closes the store and removes the table (file or schema); safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ListPosition } from '../../src/stores/types.js';
 import type { Rng } from '../lib/rng.js';
-import { HEAVY_OWNER, isExpired, isLive, ownerRows, regularOwner, taskId, taskRecord, type Dataset } from './dataset.js';
+import { HEAVY_OWNER, heavyRows, isExpired, isLive, ownerRows, regularOwner, taskId, taskRecord, type Dataset } from './dataset.js';
 import type { StoreTarget } from './target.js';
 
 const CHECKED_RECORDS = 64;
@@ -19,7 +19,7 @@ export async function verifySeed(target: StoreTarget, ds: Dataset, rng: Rng): Pr
   const rows = await target.countRows();
   if (rows !== ds.size) throw new Error(`${target.kind}: ${rows} rows seeded, expected ${ds.size}`);
 
-  const picks = [0, ds.heavyTasks, ds.size - 1, ...Array.from({ length: CHECKED_RECORDS }, () => rng.int(0, ds.size - 1))];
+  const picks = [0, 1, ds.heavyStride, ds.heavyStride + 1, ds.size - 1, ...Array.from({ length: CHECKED_RECORDS }, () => rng.int(0, ds.size - 1))];
   for (const i of picks) {
     const got = await store.get(taskId(i));
     const want = taskRecord(ds, i);
@@ -44,8 +44,7 @@ export async function verifySeed(target: StoreTarget, ds: Dataset, rng: Rng): Pr
     after = positions.at(-1);
     if (!page.more) break;
   }
-  let heavyLive = 0;
-  for (let i = 0; i < ds.heavyTasks; i++) if (!isExpired(ds, i)) heavyLive++;
+  const heavyLive = heavyRows(ds).filter((i) => !isExpired(ds, i)).length;
   if (positions.length !== heavyLive) throw new Error(`${target.kind}: the heavy owner lists ${positions.length} tasks, expected ${heavyLive}`);
 
   for (let n = 0; n < CHECKED_OWNERS; n++) {
