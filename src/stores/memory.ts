@@ -1,5 +1,5 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
-import type { CreateResult, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
+import type { CreateResult, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
@@ -20,7 +20,8 @@ export class MemoryTaskStore implements TaskStore {
   /** owner key + NUL + idempotency key -> task id. */
   readonly #byIdempotencyKey = new Map<string, string>();
 
-  async create(record: TaskRecord): Promise<CreateResult> {
+  /** No leases here: a memory store's tasks end with the process that runs them. */
+  async create(record: TaskRecord, _claim?: LeaseClaim): Promise<CreateResult> {
     const keyed = record.idempotency ? `${ownerKey(record.owner)}\0${record.idempotency.key}` : undefined;
     const holder = keyed === undefined ? undefined : this.#tasks.get(this.#byIdempotencyKey.get(keyed) ?? '');
     if (holder) return { created: false, record: structuredClone(holder) };

@@ -1,4 +1,4 @@
-import type { TaskRecord } from './types.js';
+import type { TaskRecord, LeaseClaim } from './types.js';
 import { displayText, toRecord } from './sqlite-rows.js';
 
 /** A tasks row as pg returns it (BIGINT columns parsed to numbers by the store's type parser). */
@@ -26,8 +26,8 @@ export interface PgTaskRow {
   lease_until_ms: number | null;
 }
 
-/** The named parameters of an INSERT: every column the record carries (leases start empty). */
-export type PgTaskParams = Omit<PgTaskRow, 'instance_id' | 'lease_until_ms'>;
+/** The named parameters of an INSERT: every column the record carries, and the creating host's lease. */
+export type PgTaskParams = PgTaskRow;
 
 /** In `u` mode a surrogate pair is one code point, so this matches U+0000 and unpaired surrogates only. */
 const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
@@ -70,7 +70,7 @@ export function encodeOutcome(outcome: TaskRecord['outcome']): string | null {
   return outcome === undefined ? null : JSON.stringify(outcome);
 }
 
-export function toParams(record: TaskRecord): PgTaskParams {
+export function toParams(record: TaskRecord, claim?: LeaseClaim): PgTaskParams {
   return {
     id: exact('id', record.id),
     tool: exact('tool', record.tool),
@@ -90,6 +90,8 @@ export function toParams(record: TaskRecord): PgTaskParams {
     revoked: record.revoked,
     idempotency_key: record.idempotency ? exact('idempotency key', record.idempotency.key) : null,
     request_digest: record.idempotency ? exact('request digest', record.idempotency.digest) : null,
+    instance_id: claim ? exact('instance id', claim.instanceId) : null,
+    lease_until_ms: claim ? integer('lease end', claim.leaseUntilMs) : null,
   };
 }
 

@@ -22,10 +22,11 @@ function statement(name: string, source: string): Statement {
   return { name: `taskguard_${name}`, text, params };
 }
 
-/** Every column the record carries, in insert order; leases start empty. */
+/** Every column an insert writes, in order: the record's, and the creating host's lease. */
 export const COLUMNS = [
   'id', 'tool', 'tenant', 'sub', 'client_id', 'scopes', 'status', 'status_message', 'created_ms', 'updated_ms',
   'ttl_ms', 'expires_ms', 'poll_interval_ms', 'results_read', 'outcome', 'revoked', 'idempotency_key', 'request_digest',
+  'instance_id', 'lease_until_ms',
 ] as const;
 
 const INSERT = `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;

@@ -6,7 +6,7 @@ import { encodeMessage, encodeOutcome, exact, fromRow, integer, storable, toPara
 import { checkSchemaName, migrate } from './postgres-schema.js';
 import { COLUMNS, SQL, type Statement } from './postgres-sql.js';
 import {
-  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
+  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
   type TaskRecord,
 } from './types.js';
 
@@ -121,9 +121,9 @@ export class PostgresTaskStore implements LeasedTaskStore {
     await this.#pool.end();
   }
 
-  async create(record: TaskRecord): Promise<CreateResult> {
-    const params = toParams(record);
-    const stored = { ...params, instance_id: null, lease_until_ms: null };
+  async create(record: TaskRecord, claim?: LeaseClaim): Promise<CreateResult> {
+    const params = toParams(record, claim);
+    const stored = params;
     if (params.idempotency_key === null) {
       await this.#run('create', SQL.insert, insertArgs(params));
       return { created: true, record: fromRow(stored) };

@@ -1,5 +1,5 @@
 import { TASK_STATUSES, type TaskStatus } from '../decision/types.js';
-import type { TaskOutcome, TaskRecord } from './types.js';
+import type { LeaseClaim, TaskOutcome, TaskRecord } from './types.js';
 
 /** A tasks row as better-sqlite3 returns it. */
 export interface TaskRow {
@@ -25,8 +25,8 @@ export interface TaskRow {
   lease_until_ms: number | null;
 }
 
-/** The named parameters of an INSERT: every column the record carries (leases start empty). */
-export type TaskParams = Omit<TaskRow, 'instance_id' | 'lease_until_ms'>;
+/** The named parameters of an INSERT: every column the record carries, and the creating host's lease. */
+export type TaskParams = TaskRow;
 
 /** In `u` mode a surrogate pair is one code point, so this matches only unpaired surrogates. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -46,7 +46,7 @@ export function displayText(value: string): string {
   return value.replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
 }
 
-export function toParams(record: TaskRecord): TaskParams {
+export function toParams(record: TaskRecord, claim?: LeaseClaim): TaskParams {
   return {
     id: exact('id', record.id),
     tool: exact('tool', record.tool),
@@ -67,6 +67,8 @@ export function toParams(record: TaskRecord): TaskParams {
     revoked: record.revoked ? 1 : 0,
     idempotency_key: record.idempotency ? exact('idempotency key', record.idempotency.key) : null,
     request_digest: record.idempotency?.digest ?? null,
+    instance_id: claim ? exact('instance id', claim.instanceId) : null,
+    lease_until_ms: claim ? claim.leaseUntilMs : null,
   };
 }
 

@@ -8,6 +8,7 @@ import { LIVE } from './sqlite-schema.js';
 const COLUMNS = [
   'id', 'tool', 'tenant', 'sub', 'client_id', 'scopes', 'status', 'status_message', 'created_ms', 'updated_ms',
   'ttl_ms', 'expires_ms', 'poll_interval_ms', 'results_read', 'outcome', 'revoked', 'idempotency_key', 'request_digest',
+  'instance_id', 'lease_until_ms',
 ] as const;
 
 /** Paging after a position: a row-value range on the index's trailing (created_ms, id) columns. */

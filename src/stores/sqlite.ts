@@ -7,7 +7,7 @@ import { migrate } from './sqlite-schema.js';
 import { displayText, toParams, toRecord, type TaskParams, type TaskRow } from './sqlite-rows.js';
 import { SQL } from './sqlite-sql.js';
 import {
-  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
+  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
   type TaskRecord,
 } from './types.js';
 
@@ -60,7 +60,7 @@ export class SqliteTaskStore implements LeasedTaskStore {
       }) as TaskRow | undefined;
       if (holder) return { created: false as const, record: toRecord(holder) };
       this.#insert(params);
-      return { created: true as const, record: toRecord({ ...params, instance_id: null, lease_until_ms: null }) };
+      return { created: true as const, record: toRecord(params) };
     }).immediate;
   }
 
@@ -103,11 +103,11 @@ export class SqliteTaskStore implements LeasedTaskStore {
     this.#db.close();
   }
 
-  async create(record: TaskRecord): Promise<CreateResult> {
-    const params: TaskParams = toParams(record);
+  async create(record: TaskRecord, claim?: LeaseClaim): Promise<CreateResult> {
+    const params: TaskParams = toParams(record, claim);
     if (params.idempotency_key !== null) return this.#createKeyed(params);
     this.#insert(params);
-    return { created: true, record: toRecord({ ...params, instance_id: null, lease_until_ms: null }) };
+    return { created: true, record: toRecord(params) };
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {

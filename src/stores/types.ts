@@ -37,6 +37,15 @@ export interface Idempotency {
   digest: string;
 }
 
+/**
+ * A LeasedTaskStore binds a task to the host that will run it in the same write that creates it, so a host
+ * dying between the two leaves no unclaimed task behind. Stores without leases ignore it.
+ */
+export interface LeaseClaim {
+  instanceId: string;
+  leaseUntilMs: number;
+}
+
 /** What create did: stored the record, or found the owner's live task already holding its idempotency key. */
 export type CreateResult = { created: true; record: TaskRecord } | { created: false; record: TaskRecord };
 
@@ -64,7 +73,7 @@ export interface TaskStore {
    * that key (expired or not: the caller decides) is returned instead, atomically, so two racing creates
    * with one key store one task.
    */
-  create(record: TaskRecord): Promise<CreateResult>;
+  create(record: TaskRecord, claim?: LeaseClaim): Promise<CreateResult>;
   get(id: string): Promise<TaskRecord | undefined>;
   /** The owner's task holding an idempotency key (expired or not), if any; never another owner's. */
   getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined>;

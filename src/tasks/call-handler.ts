@@ -54,7 +54,8 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
     }
     const live = await core.store.countLive(ownerOf(principal), core.now());
     if (live >= core.limits.liveTasksPerPrincipal) throw taskLimitReached(core.limits.liveTasksPerPrincipal);
-    const created = await core.store.create(newRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000, idempotency));
+    const fresh = newRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000, idempotency);
+    const created = await core.store.create(fresh, core.leases?.claimForNewTask());
     if (!created.created) {
       // A concurrent retry with the same key stored its task between the look-up and this create.
       if (created.record.idempotency?.digest !== idempotency?.digest) throw idempotencyConflict();
@@ -63,7 +64,6 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
     }
     const record = created.record;
     core.lifecycle('created', record, { principal, op: 'create', decisionId });
-    await core.claim(record.id);
     startWorker(core, server, tool, args, principal, record);
     return { task: toWireTask(record) };
   };

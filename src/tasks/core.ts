@@ -27,7 +27,7 @@ export interface Decided {
  * `decide` is the single path from a verified principal to a decision, and it always audits.
  */
 export class GuardCore {
-  /** Set when the store is shared or durable (LeasedTaskStore): binds each new task to this host. */
+  /** Set when the store is shared or durable (LeasedTaskStore): each new task is created bound to this host. */
   leases: LeaseKeeper | undefined;
   /** With a shared store a task can change in another process: waits re-read the record this often. */
   changePollMs: number | undefined;
@@ -43,10 +43,6 @@ export class GuardCore {
     readonly cursors: CursorCodec,
     readonly limits: GuardLimits,
   ) {}
-
-  async claim(id: string): Promise<void> {
-    await this.leases?.claim(id);
-  }
 
   decide(parts: Omit<InputParts, 'nowMs'>): Decided {
     const decision = this.decider.decide(decisionInput({ ...parts, nowMs: this.now() }));

@@ -1,4 +1,4 @@
-import type { LeasedTaskStore } from '../stores/types.js';
+import type { LeaseClaim, LeasedTaskStore } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 
 /** How many orphans one pass settles: recovery after a big host's death is spread over several passes. */
@@ -18,9 +18,9 @@ export class LeaseKeeper {
     readonly leaseMs: number,
   ) {}
 
-  /** Binds a new task to this host before its work starts. */
-  async claim(id: string): Promise<void> {
-    await this.store.claim(id, this.instanceId, this.leaseMs, this.core.now());
+  /** The lease a new task is created with: bound to this host from its first write. */
+  claimForNewTask(): LeaseClaim {
+    return { instanceId: this.instanceId, leaseUntilMs: this.core.now() + this.leaseMs };
   }
 
   /** One pass: renew, stop what was settled elsewhere, fail the orphans of hosts whose lease lapsed. */

@@ -96,6 +96,25 @@ export function describeLeasedTaskStoreContract(name: string, makePair: () => Pr
       });
     });
 
+    it('creates a task already claimed, so a host dying right after the create leaves no unclaimed task', async () => {
+      await withPair(makePair, async (a, b) => {
+        const created = await a.create(record('t', alice, 0, { expiresMs: 60_000 }), { instanceId: 'host-a', leaseUntilMs: 1000 });
+        assert.deepEqual(created.record, record('t', alice, 0, { expiresMs: 60_000 }), 'the lease is not part of the record');
+        assert.deepEqual(await b.get('t'), created.record);
+        assert.equal(await b.claim('t', 'host-b', 1000, 10), false, 'it is host-a\'s');
+        assert.deepEqual(await a.renewLeases('host-a', 1000, 500), ['t']);
+        assert.deepEqual(await b.recoverOrphans(1499, 10), []);
+        assert.deepEqual((await b.recoverOrphans(1500, 10)).map((r) => r.id), ['t'], 'host-a went silent after renewing');
+        // A keyed retry that finds its task changes nothing about who holds it.
+        const keyed = record('k', alice, 0, { expiresMs: 60_000, idempotency: { key: 'key', digest: 'd' } });
+        await a.create(keyed, { instanceId: 'host-a', leaseUntilMs: 5000 });
+        const retry = await b.create({ ...keyed, id: 'k2' }, { instanceId: 'host-b', leaseUntilMs: 9000 });
+        assert.equal(retry.created, false);
+        assert.deepEqual(await b.renewLeases('host-b', 1000, 100), []);
+        assert.deepEqual(await a.renewLeases('host-a', 1000, 100), ['k']);
+      });
+    });
+
     it('leaves a task cancelled through one handle out of the other\'s renewal, so its worker stops', async () => {
       await withPair(makePair, async (a, b) => {
         await a.create(record('t', alice, 0, { expiresMs: 60_000 }));
