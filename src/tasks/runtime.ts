@@ -33,8 +33,9 @@ export interface TaskguardOptions {
   sweepIntervalMs?: number;
   /**
    * With a LeasedTaskStore (SQLite, PostgreSQL): how long this host's claim on its running tasks lasts
-   * without renewal (renewed every third of it). A task of a host silent this long is failed as an orphan;
-   * a cancel through another host stops the work here within a third of it. Default 15000 ms.
+   * without renewal (renewed every third of it, at least every 2 s). A task of a host silent this long is
+   * failed as an orphan; a cancel through another host stops the work here at the next renewal. Default
+   * 15000 ms.
    */
   leaseMs?: number;
   /** This host's name in leases; default a random UUID per process (a restarted host is a new instance). */
@@ -72,6 +73,8 @@ export interface Taskguard {
 }
 
 const SWEEP_BATCH = 500;
+/** Lease passes run every third of the lease, and at least this often. */
+const LEASE_PASS_MAX_MS = 2000;
 
 export function createTaskguard(options: TaskguardOptions): Taskguard {
   const store = options.store ?? new MemoryTaskStore();
@@ -108,7 +111,9 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       }
     };
     firstPass = pass();
-    leaseTimer = setInterval(() => void pass(), Math.max(50, Math.floor(leaseMs / 3)));
+    // A pass is one renewal and one orphan query per host: cheap enough to run often, and how often it runs
+    // is how soon a cancel through another host stops the work here.
+    leaseTimer = setInterval(() => void pass(), Math.max(50, Math.min(LEASE_PASS_MAX_MS, Math.floor(leaseMs / 3))));
     leaseTimer.unref();
   }
 
