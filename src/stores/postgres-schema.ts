@@ -62,7 +62,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_by_owner ON tasks (tenant, sub, client_id, created_ms, id);
       CREATE INDEX tasks_by_tenant ON tasks (tenant, created_ms, id);
       -- The expiry sweep.
-      CREATE INDEX tasks_by_expiry ON tasks (expires_ms);
+      CREATE INDEX tasks_by_expiry ON tasks (expires_ms, id);
       -- Live-task cap, lease renewal and orphan recovery look at live tasks only, a small part of the table.
       CREATE INDEX tasks_live_by_owner ON tasks (tenant, sub, client_id, expires_ms) WHERE ${LIVE};
       CREATE INDEX tasks_live_by_instance ON tasks (instance_id) WHERE ${LIVE};

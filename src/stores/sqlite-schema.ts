@@ -45,10 +45,11 @@ const MIGRATIONS: readonly Migration[] = [
       -- so the scope filter and the paging position are both index searches and LIMIT stops early.
       CREATE INDEX tasks_by_owner ON tasks (tenant, sub, client_id, created_ms, id);
       CREATE INDEX tasks_by_tenant ON tasks (tenant, created_ms, id);
-      -- The expiry sweep.
-      CREATE INDEX tasks_by_expiry ON tasks (expires_ms);
-      -- Live-task cap, lease renewal and orphan recovery look at live tasks only, a small part of the table.
-      CREATE INDEX tasks_live_by_owner ON tasks (tenant, sub, client_id, expires_ms) WHERE ${LIVE};
+      -- The expiry sweep, answered from the index alone (it returns ids only).
+      CREATE INDEX tasks_by_expiry ON tasks (expires_ms, id);
+      -- Live-task cap, lease renewal and orphan recovery look at live tasks only, a small part of the table;
+      -- status in the owner index lets SQLite count live tasks from the index alone.
+      CREATE INDEX tasks_live_by_owner ON tasks (tenant, sub, client_id, expires_ms, status) WHERE ${LIVE};
       CREATE INDEX tasks_live_by_instance ON tasks (instance_id) WHERE ${LIVE};
       CREATE INDEX tasks_live_by_lease ON tasks (lease_until_ms) WHERE ${LIVE};
     `,
