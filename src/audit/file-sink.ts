@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskguardError, describeError } from '../errors.js';
@@ -209,10 +210,13 @@ export class FileSink implements AuditSink {
   }
 }
 
+/**
+ * Hands a batch to the OS with a synchronous write. An append to an O_APPEND file is a copy into the page
+ * cache (about 3 µs for a 600-byte line on the reference VM), while the same write through the thread pool
+ * (FileHandle.write) cost about 33 µs of CPU in hand-off and promises, and the guard writes two records per
+ * request. Only fsync, which waits for the disk, stays asynchronous.
+ */
 async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
+  while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
 }
