@@ -1,5 +1,5 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
-import type { CreateResult, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
+import type { CreateResult, GetOptions, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
@@ -17,6 +17,8 @@ export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, TaskRecord>();
   readonly #byOwner = new Map<string, Set<string>>();
   readonly #byTenant = new Map<string, Set<string>>();
+  /** Non-terminal tasks per owner: the live-task cap counts these, not every task the owner ever had. */
+  readonly #liveByOwner = new Map<string, Set<string>>();
   /** owner key + NUL + idempotency key -> task id. */
   readonly #byIdempotencyKey = new Map<string, string>();
 
@@ -29,13 +31,17 @@ export class MemoryTaskStore implements TaskStore {
     this.#tasks.set(record.id, structuredClone(record));
     index(this.#byOwner, ownerKey(record.owner)).add(record.id);
     index(this.#byTenant, record.owner.tenant).add(record.id);
+    if (!TERMINAL.has(record.status)) index(this.#liveByOwner, ownerKey(record.owner)).add(record.id);
     if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record.id);
     return { created: true, record: structuredClone(record) };
   }
 
-  async get(id: string): Promise<TaskRecord | undefined> {
+  async get(id: string, options?: GetOptions): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
-    return record ? structuredClone(record) : undefined;
+    if (!record) return undefined;
+    if (options?.outcome !== false) return structuredClone(record);
+    const { outcome: _outcome, ...rest } = record;
+    return structuredClone(rest);
   }
 
   async getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined> {
@@ -58,6 +64,7 @@ export class MemoryTaskStore implements TaskStore {
     if (!record || !from.includes(record.status)) return undefined;
     if (TERMINAL.has(record.status)) return undefined;
     Object.assign(record, structuredClone(patch), { updatedMs: nowMs });
+    if (TERMINAL.has(record.status)) this.#liveByOwner.get(ownerKey(record.owner))?.delete(id);
     return structuredClone(record);
   }
 
@@ -83,6 +90,7 @@ export class MemoryTaskStore implements TaskStore {
     this.#tasks.delete(id);
     this.#byOwner.get(ownerKey(record.owner))?.delete(id);
     this.#byTenant.get(record.owner.tenant)?.delete(id);
+    this.#liveByOwner.get(ownerKey(record.owner))?.delete(id);
     if (record.idempotency) this.#byIdempotencyKey.delete(`${ownerKey(record.owner)}\0${record.idempotency.key}`);
     return true;
   }
@@ -98,7 +106,7 @@ export class MemoryTaskStore implements TaskStore {
 
   async countLive(owner: TaskOwner, nowMs: number): Promise<number> {
     let count = 0;
-    for (const id of this.#byOwner.get(ownerKey(owner)) ?? []) {
+    for (const id of this.#liveByOwner.get(ownerKey(owner)) ?? []) {
       const record = this.#tasks.get(id);
       if (record && record.expiresMs > nowMs && !TERMINAL.has(record.status)) count += 1;
     }

@@ -50,6 +50,9 @@ export const SQL = {
   insertKeyed: statement('insert_keyed', `${INSERT}
     ON CONFLICT (tenant, sub, client_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`),
   get: statement('get', 'SELECT * FROM tasks WHERE id = @id::text'),
+  // The same row without the result payload: polls never read it.
+  getWithoutOutcome: statement('get_without_outcome',
+    `SELECT ${COLUMNS.map((c) => (c === 'outcome' ? 'NULL::text AS outcome' : c)).join(', ')} FROM tasks WHERE id = @id::text`),
   byIdempotencyKey: statement('by_idempotency_key', `SELECT * FROM tasks WHERE tenant = @tenant::text AND sub = @sub::text
     AND client_id = @client_id::text AND idempotency_key = @idempotency_key::text AND idempotency_key IS NOT NULL`),
   listByOwner: statement('list_by_owner', `SELECT * FROM tasks WHERE tenant = @tenant::text AND sub = @sub::text

@@ -6,7 +6,7 @@ import { encodeMessage, encodeOutcome, exact, fromRow, integer, storable, toPara
 import { checkSchemaName, migrate } from './postgres-schema.js';
 import { COLUMNS, SQL, type Statement } from './postgres-sql.js';
 import {
-  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
+  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type GetOptions, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
   type TaskRecord,
 } from './types.js';
 
@@ -142,10 +142,10 @@ export class PostgresTaskStore implements LeasedTaskStore {
     throw new PostgresStoreError('postgres task store: create failed: the idempotency key\'s task kept disappearing', undefined);
   }
 
-  async get(id: string): Promise<TaskRecord | undefined> {
+  async get(id: string, options?: GetOptions): Promise<TaskRecord | undefined> {
     // A value PostgreSQL cannot hold exactly is no stored task's id (create refuses it): nothing to ask.
     if (!storable(id)) return undefined;
-    const { rows } = await this.#run<PgTaskRow>('get', SQL.get, { id });
+    const { rows } = await this.#run<PgTaskRow>('get', options?.outcome === false ? SQL.getWithoutOutcome : SQL.get, { id });
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 

@@ -17,6 +17,8 @@ const AFTER = '(created_ms, id) > (@after_ms, @after_id) ORDER BY created_ms, id
 export const SQL = {
   insert: `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
   get: 'SELECT * FROM tasks WHERE id = ?',
+  // The same row without the result payload: no copy and no JSON parse of a result nobody asked for.
+  getWithoutOutcome: `SELECT ${COLUMNS.map((c) => (c === 'outcome' ? 'NULL AS outcome' : c)).join(', ')} FROM tasks WHERE id = ?`,
   byIdempotencyKey: `SELECT * FROM tasks WHERE tenant = @tenant AND sub = @sub AND client_id = @client_id
     AND idempotency_key = @idempotency_key AND idempotency_key IS NOT NULL`,
   listByOwner: `SELECT * FROM tasks WHERE tenant = @tenant AND sub = @sub AND client_id = @client_id AND expires_ms > @now AND ${AFTER}`,

@@ -7,7 +7,7 @@ import { migrate } from './sqlite-schema.js';
 import { displayText, toParams, toRecord, type TaskParams, type TaskRow } from './sqlite-rows.js';
 import { SQL } from './sqlite-sql.js';
 import {
-  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
+  ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type GetOptions, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
   type TaskRecord,
 } from './types.js';
 
@@ -110,8 +110,8 @@ export class SqliteTaskStore implements LeasedTaskStore {
     return { created: true, record: toRecord(params) };
   }
 
-  async get(id: string): Promise<TaskRecord | undefined> {
-    const row = this.#stmt.get.get(id) as TaskRow | undefined;
+  async get(id: string, options?: GetOptions): Promise<TaskRecord | undefined> {
+    const row = (options?.outcome === false ? this.#stmt.getWithoutOutcome : this.#stmt.get).get(id) as TaskRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 

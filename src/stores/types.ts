@@ -46,6 +46,14 @@ export interface LeaseClaim {
   leaseUntilMs: number;
 }
 
+export interface GetOptions {
+  /** Default true. */
+  outcome?: boolean;
+}
+
+/** get() options for callers that decide on the binding and status only. */
+export const NO_OUTCOME: Readonly<GetOptions> = Object.freeze({ outcome: false });
+
 /** What create did: stored the record, or found the owner's live task already holding its idempotency key. */
 export type CreateResult = { created: true; record: TaskRecord } | { created: false; record: TaskRecord };
 
@@ -74,7 +82,11 @@ export interface TaskStore {
    * with one key store one task.
    */
   create(record: TaskRecord, claim?: LeaseClaim): Promise<CreateResult>;
-  get(id: string): Promise<TaskRecord | undefined>;
+  /**
+   * The task, or undefined. With `{ outcome: false }` the result payload is left out (the record then has no
+   * `outcome`): what every caller needing only the binding and status asks, and polls do that on every call.
+   */
+  get(id: string, options?: GetOptions): Promise<TaskRecord | undefined>;
   /** The owner's task holding an idempotency key (expired or not), if any; never another owner's. */
   getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined>;
   /** Live tasks (expiresMs > nowMs) in scope, after `after`, in (createdMs, id) order, at most `limit`. */

@@ -11,6 +11,7 @@ import { GuardRpcError, taskLimitReached, unauthenticated, wireMessage } from '.
 import { parseArguments, runTool, toolDenial } from './run-tool.js';
 import type { GuardedTool, TaskControl } from './tools.js';
 import { toWireTask } from './wire.js';
+import { NO_OUTCOME } from '../stores/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -191,7 +192,7 @@ export function expireInBackground(core: GuardCore, id: string): void {
 
 /** An expired task stops and disappears, for everyone. */
 export async function expireTask(core: GuardCore, id: string): Promise<void> {
-  const record = await core.store.get(id);
+  const record = await core.store.get(id, NO_OUTCOME);
   core.workers.forget(id, 'task expired');
   if (record && (await core.store.delete(id))) core.lifecycle('expired', record);
 }

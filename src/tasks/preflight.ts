@@ -5,6 +5,7 @@ import { principalFromAuthInfo } from '../identity/principal.js';
 import type { GuardCore } from './core.js';
 import { decisionInput, type InputParts } from './inputs.js';
 import { isWellFormedTaskId } from './wire.js';
+import { NO_OUTCOME } from '../stores/types.js';
 
 const TASK_METHODS: Record<string, Operation> = { 'tasks/get': 'get', 'tasks/result': 'result', 'tasks/cancel': 'cancel' };
 
@@ -61,7 +62,7 @@ export async function preflightStepUp(core: GuardCore, message: unknown, authInf
     // tasks/result on a task awaiting input will first deliver the elicitation, which is decided as `input`.
     const ops: Operation[] = method === 'tasks/result' ? [base, 'input'] : [base];
     if (!ops.some((op) => (stepUp.get(op)?.size ?? 0) > 0)) return undefined;
-    const record = await core.store.get(params['taskId']);
+    const record = await core.store.get(params['taskId'], NO_OUTCOME);
     const op = method === 'tasks/result' && record?.status === 'input_required' && core.workers.pendingInput(record.id) ? 'input' : base;
     // A missing or foreign task is answered by the handler exactly as always (not found), never here.
     if (!record || !asks(op, record.tool)) return undefined;

@@ -4,6 +4,7 @@ import type { Principal } from '../identity/principal.js';
 import type { GuardCore } from './core.js';
 import { accessDenied, GuardRpcError, methodNotFound, stepUpRequired } from './rpc-errors.js';
 import type { GuardedTool, TaskControl, ToolContext } from './tools.js';
+import { NO_OUTCOME } from '../stores/types.js';
 
 /** One compiled schema per tool: zod compiles a parser per z.object, which is costly on every call. */
 const schemas = new WeakMap<GuardedTool, z.ZodObject<z.ZodRawShape>>();
@@ -60,7 +61,7 @@ async function callNested(core: GuardCore, name: string, args: Record<string, un
   const tool = core.tools.get(name);
   if (scope.task) {
     // Read the record afresh: a chain must see the task's current status, and a task that is gone chains nothing.
-    const record = await core.store.get(scope.task.id);
+    const record = await core.store.get(scope.task.id, NO_OUTCOME);
     const { decision } = core.decide({ op: 'chain', principal: scope.principal, ...(record ? { task: record } : {}), chain: { tool: name, depth: scope.depth + 1 } });
     if (!decision.allow || !tool) throw accessDenied(decision.allow ? ['unknown_tool'] : decision.reasons);
   } else {

@@ -9,6 +9,7 @@ import { ownerOf } from './inputs.js';
 import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound, unauthenticated } from './rpc-errors.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
 import type { PendingInput } from './workers.js';
+import { NO_OUTCOME } from '../stores/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -39,7 +40,7 @@ async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra:
   const principal = requirePrincipal(extra);
   core.throttle(principal, op);
   if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
-  const record = await core.store.get(taskId);
+  const record = await core.store.get(taskId, NO_OUTCOME);
   const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
   if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
   if (!decision.allow) throw denial(op, record, decision);
@@ -73,7 +74,7 @@ export function createCancelHandler(core: GuardCore) {
       outcome: { kind: 'error', code: -32800, message: 'task was cancelled' },
     }, core.now());
     // Lost a race: to completion (the task stays as it finished) or to expiry (the task is gone).
-    if (!cancelled) throw (await core.store.get(record.id)) ? alreadyTerminal() : taskNotFound();
+    if (!cancelled) throw (await core.store.get(record.id, NO_OUTCOME)) ? alreadyTerminal() : taskNotFound();
     core.workers.abort(record.id, 'task cancelled');
     core.workers.changed(record.id);
     core.lifecycle('cancelled', cancelled, { principal, op: 'cancel', decisionId });
@@ -94,7 +95,7 @@ export function createResultHandler(core: GuardCore) {
       } else {
         await core.workers.nextChange(record.id, extra.signal, core.changePollMs);
       }
-      const current = await core.store.get(record.id);
+      const current = await core.store.get(record.id, NO_OUTCOME);
       if (!current || current.expiresMs <= core.now()) throw taskNotFound();
       record = current;
     }

@@ -20,6 +20,20 @@ export function recordCases(make: MakeStore): void {
     });
   });
 
+  it('leaves the result payload out when asked, and only then', async () => {
+    await withStore(make, async (store) => {
+      const done = completed('done', alice, { content: [{ type: 'text', text: 'a large result' }] });
+      await store.create(done);
+      const { outcome: _outcome, ...withoutOutcome } = done;
+      assert.deepEqual(await store.get('done', { outcome: false }), withoutOutcome);
+      assert.deepEqual(await store.get('done', { outcome: true }), done);
+      assert.deepEqual(await store.get('done'), done);
+      assert.equal(await store.get('nope', { outcome: false }), undefined);
+      // Reading without the payload drops nothing: a later read still has it.
+      assert.deepEqual((await store.recordResultRead('done', false, 2000))?.outcome, done.outcome);
+    });
+  });
+
   it('refuses a second task with an existing id and keeps the first', async () => {
     await withStore(make, async (store) => {
       await store.create(record('t', alice));

@@ -167,7 +167,7 @@ function describePlans(): void {
           set_outcome: true,
         };
         const expected: Partial<Record<StatementName, string>> = {
-          get: 'tasks_pkey', byIdempotencyKey: 'tasks_by_idempotency_key', listByOwner: 'tasks_by_owner', listByTenant: 'tasks_by_tenant',
+          get: 'tasks_pkey', getWithoutOutcome: 'tasks_pkey', byIdempotencyKey: 'tasks_by_idempotency_key', listByOwner: 'tasks_by_owner', listByTenant: 'tasks_by_tenant',
           countLive: 'tasks_live_by_owner', expired: 'tasks_by_expiry', transition: 'tasks_pkey', readOnce: 'tasks_pkey', read: 'tasks_pkey',
           delete: 'tasks_pkey', claim: 'tasks_pkey', renew: 'tasks_live_by_instance', recover: 'tasks_live_by_lease',
         };

@@ -60,7 +60,7 @@ describe('SqliteTaskStore: the file', () => {
       for (const [name, index] of [
         ['listByOwner', 'tasks_by_owner'], ['listByTenant', 'tasks_by_tenant'], ['countLive', 'tasks_live_by_owner'],
         ['expired', 'tasks_by_expiry'], ['renew', 'tasks_live_by_instance'], ['recover', 'tasks_live_by_lease'], ['get', ''],
-        ['byIdempotencyKey', 'tasks_by_idempotency_key'],
+        ['byIdempotencyKey', 'tasks_by_idempotency_key'], ['getWithoutOutcome', ''],
       ] as const) {
         const plan = queryPlan(handle.file, SQL[name]);
         assert.match(plan, /USING (COVERING )?INDEX/, `${name}: ${plan}`);
