@@ -1,29 +1,12 @@
 import type { TaskRecord, LeaseClaim } from './types.js';
-import { displayText, toRecord } from './sqlite-rows.js';
+import { displayText, toRecord, type TaskRow } from './sqlite-rows.js';
 
-/** A tasks row as pg returns it (BIGINT columns parsed to numbers by the store's type parser). */
-export interface PgTaskRow {
-  id: string;
-  tool: string;
-  tenant: string;
-  sub: string;
-  client_id: string;
-  scopes: string;
-  status: string;
-  /** JSON string: see encodeMessage. */
-  status_message: string | null;
-  created_ms: number;
-  updated_ms: number;
-  ttl_ms: number;
-  expires_ms: number;
-  poll_interval_ms: number;
-  results_read: number;
-  outcome: string | null;
+/**
+ * A tasks row as pg returns it: SQLite's row shape (BIGINT columns parsed to numbers by the store's type
+ * parser), with a real boolean for `revoked` and `status_message` held as JSON text (see encodeMessage).
+ */
+export interface PgTaskRow extends Omit<TaskRow, 'revoked'> {
   revoked: boolean;
-  idempotency_key: string | null;
-  request_digest: string | null;
-  instance_id: string | null;
-  lease_until_ms: number | null;
 }
 
 /** The named parameters of an INSERT: every column the record carries, and the creating host's lease. */
