@@ -68,7 +68,7 @@ export interface Taskguard {
   ready(): Promise<void>;
   /** Stops every running task (their records stay), the sweeper and the timers. */
   close(): void;
-  /** After close(): waits up to `limitMs` for stopped tasks to record their final status. */
+  /** After close(): waits up to `limitMs` for stopped tasks to record their final status and for sweeps and lease passes in flight. */
   drained(limitMs: number): Promise<void>;
 }
 
@@ -86,8 +86,20 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
   const servers: McpServer[] = [];
   const reportError = (err: unknown): void => options.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
 
+  // Sweeps and lease passes in flight: shutdown waits for them, so the store is not closed under them.
+  const background = new Set<Promise<void>>();
+  let closed = false;
+  const inBackground = (work: () => Promise<void>): Promise<void> => {
+    if (closed) return Promise.resolve();
+    const running = work().catch(reportError).finally(() => background.delete(running));
+    background.add(running);
+    return running;
+  };
+
   const sweeper = setInterval(() => {
-    void store.expired(now(), SWEEP_BATCH).then((ids) => ids.forEach((id) => expireInBackground(core, id))).catch(reportError);
+    void inBackground(async () => {
+      for (const id of await store.expired(now(), SWEEP_BATCH)) expireInBackground(core, id);
+    });
   }, options.sweepIntervalMs ?? 1000);
   sweeper.unref();
 
@@ -99,16 +111,16 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
     core.changePollMs = options.changePollMs ?? 500;
     const keeper = core.leases;
     let passing = false;
-    const pass = async (): Promise<void> => {
-      if (passing) return; // a slow store: never pile passes up
+    const pass = (): Promise<void> => {
+      if (passing) return Promise.resolve(); // a slow store: never pile passes up
       passing = true;
-      try {
-        await keeper.pass();
-      } catch (err) {
-        reportError(err);
-      } finally {
-        passing = false;
-      }
+      return inBackground(async () => {
+        try {
+          await keeper.pass();
+        } finally {
+          passing = false;
+        }
+      });
     };
     firstPass = pass();
     // A pass is one renewal and one orphan query per host: cheap enough to run often, and how often it runs
@@ -158,8 +170,16 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       low.setRequestHandler(CancelTaskRequestSchema, createCancelHandler(core) as never);
       servers.push(server);
     },
-    drained: (limitMs) => core.workers.drained(limitMs),
+    async drained(limitMs) {
+      const until = Date.now() + limitMs;
+      await core.workers.drained(limitMs);
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, until - Date.now()))));
+      await Promise.race([Promise.allSettled([...background]), limit]);
+      clearTimeout(timer);
+    },
     close() {
+      closed = true;
       clearInterval(sweeper);
       clearInterval(leaseTimer);
       core.workers.stopAll('server shutting down');

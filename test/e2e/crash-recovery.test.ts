@@ -76,6 +76,7 @@ function crashScenario(label: string, audit: Record<string, unknown>, verifyArgs
 
       const stopped = await second.stop();
       assert.equal(stopped.code, 0, stopped.stderr);
+      assert.doesNotMatch(stopped.stderr, /task store: /, 'no lease pass or sweep ran into the closing store');
       const verify = await runTaskguard(['audit', 'verify', ...verifyArgs(second)], { timeoutMs: 30_000 });
       assert.equal(verify.code, 0, `audit verify: ${verify.stdout}${verify.stderr}`);
       assert.match(verify.stdout, /^ok/m);

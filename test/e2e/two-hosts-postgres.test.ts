@@ -109,6 +109,7 @@ if (SKIP_POSTGRES) {
         const stopped = await host.stop();
         assert.equal(stopped.code, 0, stopped.stderr);
         assert.doesNotMatch(stopped.stderr, /still running after/, 'no task was left running on either host');
+        assert.doesNotMatch(stopped.stderr, /task store: /, 'no lease pass or sweep ran into the closing store');
       }
       const verify = await runTaskguard(['audit', 'verify', '--postgres', '--schema', schema], { env: { ...process.env, TASKGUARD_DATABASE_URL: TEST_URL } });
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
