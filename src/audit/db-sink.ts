@@ -2,6 +2,7 @@ import { TaskguardError, describeError } from '../errors.js';
 import { checkChainName } from './chain-name.js';
 import type { AuditTable } from './db-table.js';
 import type { AuditSink } from './log.js';
+import { SeqWaiters } from './seq-waiters.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
 
 export interface DbAuditSinkOptions {
@@ -14,12 +15,6 @@ export interface DbAuditSinkOptions {
   maxPending?: number;
   /** Told once per outage that commits are failing and being retried (the error has no secrets). */
   onRetry?: (error: TaskguardError) => void;
-}
-
-interface Waiter {
-  seq: number;
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 /**
@@ -35,7 +30,7 @@ export class DbAuditSink implements AuditSink {
   private committed: AuditHead;
   private running = false;
   private scheduled = false;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SeqWaiters<'committed'>();
   private failureListeners: ((error: TaskguardError) => void)[] = [];
   private closing: Promise<void> | undefined;
   failure: TaskguardError | null = null;
@@ -100,7 +95,7 @@ export class DbAuditSink implements AuditSink {
     // A seq not yet appended would never settle; waiting for everything appended so far is what was meant.
     seq = Math.min(seq, this.pendingLast.seq);
     if (this.committed.seq >= seq) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    return this.waiters.wait(seq, 'committed');
   }
 
   // Deferred to a microtask so appends made in the same tick share one transaction.
@@ -172,18 +167,12 @@ export class DbAuditSink implements AuditSink {
   }
 
   private settle(): void {
-    const keep: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (this.committed.seq >= w.seq) w.resolve();
-      else keep.push(w);
-    }
-    this.waiters = keep;
+    this.waiters.settle(() => this.committed.seq);
   }
 
   private fail(err: unknown): void {
     this.failure = new TaskguardError('audit_io', `cannot write audit chain ${this.chain}: ${describeError(err)}`, { cause: err });
-    for (const w of this.waiters) w.reject(this.failure);
-    this.waiters = [];
+    this.waiters.rejectAll(this.failure);
     this.pending = [];
     for (const listener of this.failureListeners) listener(this.failure);
   }

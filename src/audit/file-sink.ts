@@ -5,6 +5,7 @@ import { TaskguardError, describeError } from '../errors.js';
 import { fileExists, syncFolder } from './fs.js';
 import { writeHeadFile } from './head.js';
 import type { AuditSink } from './log.js';
+import { SeqWaiters } from './seq-waiters.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
 
 /**
@@ -23,13 +24,8 @@ export interface FileSinkOptions {
   start?: AuditHead;
 }
 
-interface Waiter {
-  seq: number;
-  /** 'written': handed to the OS; 'synced': fsynced. */
-  level: 'written' | 'synced';
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+/** 'written': handed to the OS; 'synced': fsynced. */
+type Level = 'written' | 'synced';
 
 /**
  * Appends records as JSON lines through one writer loop, so lines land in seq order and whole: each write
@@ -44,7 +40,7 @@ export class FileSink implements AuditSink {
   private syncTarget = 0;
   private running = false;
   private scheduled = false;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SeqWaiters<Level>();
   private failureListeners: ((error: TaskguardError) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -134,12 +130,12 @@ export class FileSink implements AuditSink {
     this.failureListeners.push(listener);
   }
 
-  private wait(seq: number, level: Waiter['level']): Promise<void> {
+  private wait(seq: number, level: Level): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     // A seq not yet appended would never settle; waiting for everything appended so far is what was meant.
     seq = Math.min(seq, this.pendingLast.seq);
     if ((level === 'synced' ? this.synced : this.written).seq >= seq) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ seq, level, resolve, reject }));
+    return this.waiters.wait(seq, level);
   }
 
   private requestSync(): void {
@@ -192,19 +188,13 @@ export class FileSink implements AuditSink {
   }
 
   private settle(): void {
-    const keep: Waiter[] = [];
-    for (const w of this.waiters) {
-      if ((w.level === 'synced' ? this.synced : this.written).seq >= w.seq) w.resolve();
-      else keep.push(w);
-    }
-    this.waiters = keep;
+    this.waiters.settle((level) => (level === 'synced' ? this.synced : this.written).seq);
   }
 
   private fail(err: unknown): void {
     this.failure = new TaskguardError('audit_io', `cannot write audit log ${this.file}: ${describeError(err)}`, { cause: err });
     if (this.timer) clearInterval(this.timer);
-    for (const w of this.waiters) w.reject(this.failure);
-    this.waiters = [];
+    this.waiters.rejectAll(this.failure);
     this.pending = [];
     for (const listener of this.failureListeners) listener(this.failure);
   }
