@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { describePgError } from '../util/pg-errors.js';
 import { TaskguardError } from '../errors.js';
 import { PAGE_ROWS, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
 import type { AuditHead } from './record.js';
@@ -175,32 +176,11 @@ async function withClient<T>(pool: Pool, what: string, secret: string, fn: (clie
     client?.off('error', ignore);
     client?.release(err instanceof Error ? err : true);
     // No `cause`: pg's errors can carry the connection string in their own fields (an unparsable URL does).
-    throw new TaskguardError('audit_io', `cannot ${what} postgres audit tables: ${describePgError(err, secret)}`);
+    throw new TaskguardError('audit_io', `cannot ${what} postgres audit tables: ${describe(err, secret)}`);
   }
 }
 
-function describePgError(err: unknown, secret: string): string {
-  const e = err as { message?: unknown; code?: unknown; errors?: unknown };
-  let message = typeof e?.message === 'string' ? e.message : String(err);
-  // Node reports a refused connection to several addresses as an AggregateError with an empty message.
-  if (message === '' && Array.isArray(e.errors)) message = e.errors.map((x: { message?: unknown }) => String(x?.message ?? x)).join('; ');
-  const sqlstate = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? ` (sqlstate ${e.code})` : '';
-  return `${redact(message, secret) || 'unknown error'}${sqlstate}`;
-}
-
-/** Removes the connection string, its password and any URL credentials from a message. */
-export function redact(message: string, connectionString: string): string {
-  let out = message;
-  const secrets = [connectionString, passwordOf(connectionString)].filter((s): s is string => typeof s === 'string' && s.length > 0);
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1[redacted]@').replace(/password=\S+/gi, 'password=[redacted]');
-}
-
-function passwordOf(connectionString: string): string | undefined {
-  try {
-    const password = new URL(connectionString).password;
-    return password === '' ? undefined : decodeURIComponent(password);
-  } catch {
-    return /password=([^\s&]+)/i.exec(connectionString)?.[1];
-  }
+function describe(err: unknown, connectionString: string): string {
+  const { reason, sqlstate } = describePgError(err, connectionString);
+  return `${reason}${sqlstate ? ` (sqlstate ${sqlstate})` : ''}`;
 }

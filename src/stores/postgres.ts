@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TaskguardError } from '../errors.js';
+import { describePgError } from '../util/pg-errors.js';
 import type { CustomTypesConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
 import { encodeMessage, encodeOutcome, exact, fromRow, integer, storable, toParams, type PgTaskParams, type PgTaskRow } from './postgres-rows.js';
@@ -70,16 +71,15 @@ type Args = Record<string, Value>;
  */
 export class PostgresTaskStore implements LeasedTaskStore {
   readonly #pool: Pool;
-  readonly #secrets: readonly string[];
+  readonly #connectionString: string;
 
-  private constructor(pool: Pool, secrets: readonly string[]) {
+  private constructor(pool: Pool, connectionString: string) {
     this.#pool = pool;
-    this.#secrets = secrets;
+    this.#connectionString = connectionString;
   }
 
   /** Connects, creates the schema if it is missing, and migrates it. */
   static async open(options: PostgresStoreOptions): Promise<PostgresTaskStore> {
-    const secrets = secretsOf(options.connectionString);
     const schema = checkSchemaName(options.schema ?? 'public');
     const max = options.max ?? 10;
     if (!Number.isSafeInteger(max) || max < 1) throw new Error('postgres task store: max must be a positive integer');
@@ -99,7 +99,7 @@ export class PostgresTaskStore implements LeasedTaskStore {
     // 'error'; unheard, that event would crash the process. The pool has already dropped the connection and
     // opens a new one on demand, and a lasting outage shows up in the next operation's error.
     pool.on('error', () => undefined);
-    const store = new PostgresTaskStore(pool, secrets);
+    const store = new PostgresTaskStore(pool, options.connectionString);
     try {
       await store.#withClient('open', async (client) => {
         await migrate(client, schema, Date.now());
@@ -301,12 +301,7 @@ export class PostgresTaskStore implements LeasedTaskStore {
   /** The error callers see: one line, lowercase, the operation and the reason, never the credentials. */
   #fail(operation: string, err: unknown): Error {
     if (err instanceof PostgresStoreError || (err instanceof Error && err.message === 'task id already exists')) return err;
-    let reason = reasonOf(err);
-    for (const secret of this.#secrets) reason = reason.split(secret).join('[redacted]');
-    reason = reason.replace(/\s+/g, ' ').trim();
-    reason = reason.charAt(0).toLowerCase() + reason.slice(1);
-    const code = (err as { code?: unknown } | null)?.code;
-    const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+    const { reason, sqlstate } = describePgError(err, this.#connectionString);
     return new PostgresStoreError(`postgres task store: ${operation} failed: ${reason}${sqlstate ? ` (sqlstate ${sqlstate})` : ''}`, sqlstate);
   }
 }
@@ -328,29 +323,4 @@ function positionId(id: string): string {
   return head;
 }
 
-/** The message of a pg or socket error; a connection refused on every address is an AggregateError with none. */
-function reasonOf(err: unknown): string {
-  if (err instanceof AggregateError && err.message === '') {
-    const inner = [...new Set(err.errors.map((e: unknown) => reasonOf(e)))];
-    if (inner.length > 0) return inner.join('; ');
-  }
-  if (err instanceof Error) return err.message || String((err as { code?: unknown }).code ?? err.name);
-  return String(err);
-}
 
-/** The connection string and its password, in every spelling an error might repeat. */
-function secretsOf(connectionString: string): string[] {
-  const secrets = [connectionString];
-  try {
-    const url = new URL(connectionString);
-    if (url.password) secrets.push(url.password, decodeURIComponent(url.password));
-    const param = url.searchParams.get('password');
-    if (param) secrets.push(param);
-  } catch {
-    // Not a URL (a key=value string): its password= value, if any.
-    const match = /password\s*=\s*'?([^'\s]+)/i.exec(connectionString);
-    if (match?.[1]) secrets.push(match[1]);
-  }
-  // Longest first, so a password inside the connection string does not break the string's own redaction.
-  return [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-}

@@ -3,7 +3,7 @@ import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type Se
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { principalFromAuthInfo, type Principal } from '../identity/principal.js';
-import type { Idempotency, TaskRecord } from '../stores/types.js';
+import { NO_OUTCOME, type Idempotency, type TaskRecord } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
@@ -11,7 +11,6 @@ import { GuardRpcError, taskLimitReached, unauthenticated, wireMessage } from '.
 import { parseArguments, runTool, toolDenial } from './run-tool.js';
 import type { GuardedTool, TaskControl } from './tools.js';
 import { toWireTask } from './wire.js';
-import { NO_OUTCOME } from '../stores/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -87,7 +86,7 @@ async function heldBy(core: GuardCore, principal: Principal, idempotency: Idempo
 
 function newRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: number, pollIntervalMs: number, idempotency?: Idempotency): TaskRecord {
   const now = core.now();
-  const record: TaskRecord = {
+  return {
     id: randomUUID(),
     tool,
     owner: ownerOf(principal),
@@ -102,7 +101,6 @@ function newRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: n
     revoked: false,
     ...(idempotency ? { idempotency } : {}),
   };
-  return record;
 }
 
 /**

@@ -2,14 +2,13 @@ import { ElicitResultSchema, RELATED_TASK_META_KEY, type ServerNotification, typ
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Decision, Operation } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
-import type { TaskRecord } from '../stores/types.js';
+import { NO_OUTCOME, type TaskRecord } from '../stores/types.js';
 import { expireInBackground, requirePrincipal } from './call-handler.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound, unauthenticated } from './rpc-errors.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
 import type { PendingInput } from './workers.js';
-import { NO_OUTCOME } from '../stores/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 

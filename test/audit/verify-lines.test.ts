@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact } from '../../src/audit/postgres-table.js';
+import { redact } from '../../src/util/pg-errors.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { verifyAuditLines, verifyAuditLog } from '../../src/audit/verify.js';
 import { isTaskguardError } from '../../src/errors.js';
