@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { principalFromAuthInfo, type Principal } from '../identity/principal.js';
@@ -9,6 +9,7 @@ import { ownerOf } from './inputs.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
 import { GuardRpcError, taskLimitReached, unauthenticated, wireMessage } from './rpc-errors.js';
 import { parseArguments, runTool, toolDenial } from './run-tool.js';
+import { parseCallParams } from './params.js';
 import type { GuardedTool, TaskControl } from './tools.js';
 import { toWireTask } from './wire.js';
 
@@ -22,14 +23,15 @@ export function requirePrincipal(extra: Extra): Principal {
 
 /** tools/call: a plain call is decided as `call` and runs inline; with params.task it is decided as `create`. */
 export function createCallToolHandler(core: GuardCore, server: McpServer) {
-  return async (request: CallToolRequest, extra: Extra): Promise<CallToolResult | { task: ReturnType<typeof toWireTask> }> => {
+  return async (request: { params?: unknown }, extra: Extra): Promise<CallToolResult | { task: ReturnType<typeof toWireTask> }> => {
     const principal = requirePrincipal(extra);
-    const name = request.params.name;
-    const asTask = request.params.task !== undefined;
+    const params = parseCallParams(request.params);
+    const name = params.name;
+    const asTask = params.task !== undefined;
     core.throttle(principal, asTask ? 'create' : 'call');
     const tool = core.tools.get(name);
 
-    const requestedTtl = asTask ? request.params.task?.ttl : undefined;
+    const requestedTtl = params.task?.ttlMs;
     const { decision, decisionId } = core.decide({
       op: asTask ? 'create' : 'call',
       principal,
@@ -39,13 +41,13 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
     if (!decision.allow) throw toolDenial(decision.reasons, decision.step_up, name);
     // Policy data knows the tool but this server does not serve it: nothing to run.
     if (!tool) throw new GuardRpcError(ErrorCode.InvalidParams, `tool ${name} not found`);
-    const args = parseArguments(tool, request.params.arguments);
+    const args = parseArguments(tool, params.arguments);
 
     if (!asTask) {
       return runToolSafely(core, tool, args, { principal, signal: extra.signal, depth: 0 });
     }
 
-    const key = idempotencyKeyOf(request.params._meta);
+    const key = idempotencyKeyOf(params.meta);
     const idempotency = key === undefined ? undefined : idempotencyFor(key, name, args, requestedTtl);
     const earlier = idempotency ? await heldBy(core, principal, idempotency) : undefined;
     if (earlier) {

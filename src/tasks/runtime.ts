@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  CallToolRequestSchema, CancelTaskRequestSchema, GetTaskPayloadRequestSchema, GetTaskRequestSchema, ListTasksRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Decider } from '../decision/engine.js';
 import type { StepUpObligation } from '../decision/types.js';
 import { preflightStepUp } from './preflight.js';
+import { looseRequestSchema } from './params.js';
 import { isRecord } from '../decision/parse.js';
 import { TaskguardError } from '../errors.js';
 import { MemoryTaskStore } from '../stores/memory.js';
@@ -163,11 +162,16 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       const low = server.server;
       low.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
       // McpServer installs its own tools/call when the first tool is registered; replace it with the guard's.
-      low.setRequestHandler(CallToolRequestSchema, createCallToolHandler(core, server) as never);
-      low.setRequestHandler(GetTaskRequestSchema, createGetHandler(core) as never);
-      low.setRequestHandler(GetTaskPayloadRequestSchema, createResultHandler(core) as never);
-      low.setRequestHandler(ListTasksRequestSchema, createListHandler(core) as never);
-      low.setRequestHandler(CancelTaskRequestSchema, createCancelHandler(core) as never);
+      // Loose schemas: the handlers read params themselves, so a client mistake is -32602 with one plain line,
+      // never the SDK's -32603 (or its -32602) carrying a zod dump. Protocol's own registration is used because
+      // Server's re-parses tools/call with the SDK's schema before our handler runs.
+      const handle = (method: string, handler: unknown): void =>
+        Protocol.prototype.setRequestHandler.call(low, looseRequestSchema(method), handler as never);
+      handle('tools/call', createCallToolHandler(core, server));
+      handle('tasks/get', createGetHandler(core));
+      handle('tasks/result', createResultHandler(core));
+      handle('tasks/list', createListHandler(core));
+      handle('tasks/cancel', createCancelHandler(core));
       servers.push(server);
     },
     async drained(limitMs) {

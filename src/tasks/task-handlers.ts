@@ -8,6 +8,7 @@ import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound, unauthenticated } from './rpc-errors.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
+import { parseListParams, parseTaskIdParams } from './params.js';
 import type { PendingInput } from './workers.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -35,9 +36,10 @@ interface Authorized {
 }
 
 /** Loads the task and decides `op` on it; every way of not being allowed to see it is the same answer. */
-async function authorize(core: GuardCore, op: Operation, taskId: unknown, extra: Extra): Promise<Authorized> {
+async function authorize(core: GuardCore, op: Operation, params: unknown, extra: Extra): Promise<Authorized> {
   const principal = requirePrincipal(extra);
   core.throttle(principal, op);
+  const taskId = parseTaskIdParams(params);
   if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
   const record = await core.store.get(taskId, NO_OUTCOME);
   const { decision, decisionId } = core.decide({ op, principal, ...(record ? { task: record } : {}) });
@@ -58,15 +60,15 @@ function denial(op: Operation, record: TaskRecord | undefined, decision: Decisio
 }
 
 export function createGetHandler(core: GuardCore) {
-  return async (request: { params: { taskId: string } }, extra: Extra) => {
-    const { record, decision } = await authorize(core, 'get', request.params.taskId, extra);
+  return async (request: { params?: unknown }, extra: Extra) => {
+    const { record, decision } = await authorize(core, 'get', request.params, extra);
     return toWireTask(record, decision.poll_interval_ms);
   };
 }
 
 export function createCancelHandler(core: GuardCore) {
-  return async (request: { params: { taskId: string } }, extra: Extra) => {
-    const { principal, record, decisionId } = await authorize(core, 'cancel', request.params.taskId, extra);
+  return async (request: { params?: unknown }, extra: Extra) => {
+    const { principal, record, decisionId } = await authorize(core, 'cancel', request.params, extra);
     const cancelled = await core.store.transition(record.id, ['working', 'input_required'], {
       status: 'cancelled',
       statusMessage: 'The task was cancelled by request.',
@@ -83,8 +85,8 @@ export function createCancelHandler(core: GuardCore) {
 
 /** tasks/result blocks until the task is terminal, then returns exactly what the underlying call returned. */
 export function createResultHandler(core: GuardCore) {
-  return async (request: { params: { taskId: string } }, extra: Extra) => {
-    let { principal, record, decision, decisionId } = await authorize(core, 'result', request.params.taskId, extra);
+  return async (request: { params?: unknown }, extra: Extra) => {
+    let { principal, record, decision, decisionId } = await authorize(core, 'result', request.params, extra);
     let waited = false;
     while (!TERMINAL.has(record.status)) {
       waited = true;
@@ -147,9 +149,10 @@ async function deliverInput(core: GuardCore, principal: Principal, record: TaskR
 
 /** tasks/list: filtered by owner (or tenant, for a supervisor granted list) inside the store, before paging. */
 export function createListHandler(core: GuardCore) {
-  return async (request: { params?: { cursor?: string | undefined } | undefined }, extra: Extra) => {
+  return async (request: { params?: unknown }, extra: Extra) => {
     const principal = requirePrincipal(extra);
     core.throttle(principal, 'list');
+    const { cursor } = parseListParams(request.params);
     const { decision } = core.decide({ op: 'list', principal });
     if (!decision.allow) {
       if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
@@ -161,7 +164,6 @@ export function createListHandler(core: GuardCore) {
     const binding = scope.kind === 'tenant'
       ? `tenant\0${principal.tenant}\0${principal.sub}\0${principal.clientId}`
       : `owner\0${principal.tenant}\0${principal.sub}\0${principal.clientId}`;
-    const cursor = request.params?.cursor;
     const after = cursor === undefined ? undefined : core.cursors.decode(cursor, binding);
     const page = await core.store.list(scope, core.now(), after, PAGE_SIZE);
     const last = page.records.at(-1);

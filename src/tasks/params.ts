@@ -1,0 +1,80 @@
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { GuardRpcError, invalidCursor, invalidTaskId } from './rpc-errors.js';
+
+/**
+ * The guard reads request params itself instead of letting the SDK parse them with its zod schemas: a
+ * ZodError thrown there reaches the client as `-32603` with the schema dump as its message, while a
+ * client mistake is `-32602` with one plain line (JSON-RPC, MCP).
+ */
+
+/** Registers a handler for `method` with a schema that only checks the method, so params reach us unparsed. */
+export function looseRequestSchema<M extends string>(method: M) {
+  return z.object({ method: z.literal(method), params: z.unknown().optional() }).passthrough();
+}
+
+export interface CallParams {
+  name: string;
+  arguments: unknown;
+  /** Present when the call asks to run as a task; ttlMs undefined when no ttl was requested. */
+  task?: { ttlMs: number | undefined };
+  meta: Record<string, unknown> | undefined;
+}
+
+function invalidParams(message: string): GuardRpcError {
+  return new GuardRpcError(ErrorCode.InvalidParams, message);
+}
+
+function paramsObject(params: unknown): Record<string, unknown> {
+  if (params === undefined) return {};
+  if (!isPlainObject(params)) throw invalidParams('params must be an object');
+  return params;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function metaOf(params: Record<string, unknown>): Record<string, unknown> | undefined {
+  const meta = params['_meta'];
+  if (meta === undefined) return undefined;
+  if (!isPlainObject(meta)) throw invalidParams('_meta must be an object');
+  return meta;
+}
+
+/** tasks/get, tasks/result, tasks/cancel: a taskId that is not a string cannot name a task. */
+export function parseTaskIdParams(params: unknown): unknown {
+  const p = paramsObject(params);
+  metaOf(p);
+  const taskId = p['taskId'];
+  if (typeof taskId !== 'string') throw invalidTaskId();
+  return taskId;
+}
+
+/** tasks/list: an optional cursor, which must be a string (anything else is not a cursor we issued). */
+export function parseListParams(params: unknown): { cursor: string | undefined } {
+  const p = paramsObject(params);
+  metaOf(p);
+  const cursor = p['cursor'];
+  if (cursor !== undefined && typeof cursor !== 'string') throw invalidCursor();
+  return { cursor };
+}
+
+/**
+ * tools/call: a tool name, arguments as an object, and `task` as an object whose ttl, if any, is a number.
+ * Which numbers are acceptable (whole, positive, below the caps) is the policy's call, as `invalid_ttl`.
+ */
+export function parseCallParams(params: unknown): CallParams {
+  const p = paramsObject(params);
+  const meta = metaOf(p);
+  const name = p['name'];
+  if (typeof name !== 'string' || name === '') throw invalidParams('name must be a non-empty string');
+  const args = p['arguments'];
+  if (args !== undefined && !isPlainObject(args)) throw invalidParams('arguments must be an object');
+  const task = p['task'];
+  if (task === undefined) return { name, arguments: args, meta };
+  if (!isPlainObject(task)) throw invalidParams('task must be an object');
+  const ttl = task['ttl'];
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isFinite(ttl))) throw invalidParams('task.ttl must be a number of milliseconds');
+  return { name, arguments: args, task: { ttlMs: ttl }, meta };
+}
