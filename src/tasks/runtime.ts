@@ -6,6 +6,7 @@ import type { Decider } from '../decision/engine.js';
 import type { StepUpObligation } from '../decision/types.js';
 import { preflightStepUp } from './preflight.js';
 import { looseRequestSchema } from './params.js';
+import { screenAnswers } from './answers.js';
 import { isRecord } from '../decision/parse.js';
 import { TaskguardError } from '../errors.js';
 import { MemoryTaskStore } from '../stores/memory.js';
@@ -172,6 +173,13 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       handle('tasks/result', createResultHandler(core));
       handle('tasks/list', createListHandler(core));
       handle('tasks/cancel', createCancelHandler(core));
+      // Answers to elicitations arrive as responses, which the SDK routes without any handler of ours: screen
+      // them on the transport once Protocol.connect has installed its own message handler.
+      const connect = low.connect.bind(low);
+      low.connect = async (transport) => {
+        await connect(transport);
+        screenAnswers(core, transport);
+      };
       servers.push(server);
     },
     async drained(limitMs) {

@@ -6,24 +6,13 @@ import { NO_OUTCOME, type TaskRecord } from '../stores/types.js';
 import { expireInBackground, requirePrincipal } from './call-handler.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
-import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, stepUpRequired, taskNotFound, unauthenticated } from './rpc-errors.js';
+import { accessDenied, alreadyTerminal, GuardRpcError, invalidTaskId, taskNotFound, unauthenticated } from './rpc-errors.js';
+import { denial } from './denial.js';
 import { isWellFormedTaskId, toWireTask } from './wire.js';
 import { parseListParams, parseTaskIdParams } from './params.js';
-import type { PendingInput } from './workers.js';
+import type { Delivery, PendingInput } from './workers.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-/**
- * Reasons that must read as "no such task": the caller is not bound to it, it is gone, or the engine could
- * not decide (answering anything else there could depend on whether the task exists).
- */
-const HIDDEN = new Set(['task_missing', 'tenant_mismatch', 'sub_mismatch', 'client_mismatch', 'owner_invalid', 'task_expired']);
-
-/**
- * Reasons about the caller alone. They are answered the same whether or not the task exists, so a refused
- * caller (an untrusted actor, say) cannot use them to tell real task ids from made-up ones.
- */
-const CALLER_REASONS = new Set(['actor_not_allowed', 'principal_incomplete', 'clock_missing']);
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const PAGE_SIZE = 50;
@@ -47,16 +36,6 @@ async function authorize(core: GuardCore, op: Operation, params: unknown, extra:
   if (!decision.allow) throw denial(op, record, decision);
   if (!record) throw taskNotFound(); // an allow without a task would be a policy bug: fail closed
   return { principal, record, decision, decisionId };
-}
-
-/** The answer to a denied task operation. */
-function denial(op: Operation, record: TaskRecord | undefined, decision: Decision): GuardRpcError {
-  const callerReasons = decision.reasons.filter((r) => CALLER_REASONS.has(r));
-  if (callerReasons.length > 0) return accessDenied(callerReasons);
-  if (!record || decision.error !== undefined || decision.reasons.some((r) => HIDDEN.has(r))) return taskNotFound();
-  if (decision.reasons.includes('step_up_required') && decision.step_up) return stepUpRequired(decision.step_up);
-  if (op === 'cancel' && decision.reasons.includes('task_terminal')) return alreadyTerminal();
-  return accessDenied(decision.reasons);
 }
 
 export function createGetHandler(core: GuardCore) {
@@ -129,21 +108,26 @@ export function createResultHandler(core: GuardCore) {
  */
 async function deliverInput(core: GuardCore, principal: Principal, record: TaskRecord, pending: PendingInput, extra: Extra): Promise<void> {
   const { decision } = core.decide({ op: 'input', principal, task: record });
-  if (!decision.allow) {
-    if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
-    throw accessDenied(decision.reasons);
-  }
+  if (!decision.allow) throw denial('input', record, decision);
   pending.delivering = true;
+  // The answer is decided again when it arrives (screenAnswers), with the principal that sends it; a refusal
+  // aborts this request.
+  const delivery: Delivery = { abort: new AbortController() };
+  pending.delivery = delivery;
   try {
     const answer = await extra.sendRequest({
       method: 'elicitation/create',
       params: { ...pending.params, mode: 'form', _meta: { [RELATED_TASK_META_KEY]: { taskId: record.id } } },
-    } as never, ElicitResultSchema, { signal: extra.signal });
+    } as never, ElicitResultSchema, { signal: AbortSignal.any([extra.signal, delivery.abort.signal]) });
     pending.resolve(answer);
   } catch (err) {
-    // The requestor went away or refused the request: the task keeps waiting for the next tasks/result.
+    // The requestor went away, refused the request, or its answer was refused: the task keeps waiting for
+    // the next tasks/result.
     pending.delivering = false;
-    throw err;
+    throw delivery.refused ?? err;
+  } finally {
+    delivery.release?.();
+    if (pending.delivery === delivery) delete pending.delivery;
   }
 }
 
@@ -154,10 +138,7 @@ export function createListHandler(core: GuardCore) {
     core.throttle(principal, 'list');
     const { cursor } = parseListParams(request.params);
     const { decision } = core.decide({ op: 'list', principal });
-    if (!decision.allow) {
-      if (decision.reasons.includes('step_up_required') && decision.step_up) throw stepUpRequired(decision.step_up);
-      throw accessDenied(decision.reasons);
-    }
+    if (!decision.allow) throw denial('list', undefined, decision);
     const scope = decision.list_scope === 'tenant'
       ? { kind: 'tenant' as const, tenant: principal.tenant }
       : { kind: 'owner' as const, owner: ownerOf(principal) };

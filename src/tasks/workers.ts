@@ -11,6 +11,16 @@ export interface PendingInput {
   reject(error: Error): void;
   /** Set while a tasks/result is delivering it, so two readers never both answer. */
   delivering: boolean;
+  /** The delivery in progress, if any. */
+  delivery?: Delivery;
+}
+
+/** One tasks/result delivering a question: aborted when the answer is refused, which is then `refused`. */
+export interface Delivery {
+  abort: AbortController;
+  refused?: Error;
+  /** Forgets the transport's note of the question's request id. */
+  release?: () => void;
 }
 
 export class Workers {

@@ -134,8 +134,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const answer = connectOptions.onElicit;
       client.setRequestHandler(ElicitRequestSchema, (request) => answer(request));
     }
+    const answerToken = connectOptions.answerToken;
     const transport = new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+      ...(answerToken ? { fetch: answeringWith(answerToken) } : {}),
       ...(connectOptions.sessionId ? { sessionId: connectOptions.sessionId } : {}),
     });
     if (!connectOptions.sessionId) await client.connect(transport);
@@ -158,6 +160,21 @@ export interface ConnectOptions {
   sessionId?: string;
   /** Declares the elicitation capability and answers elicitation/create with this. */
   onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
+  /** Sends answers to the server's requests (POSTed JSON-RPC responses) with this bearer instead. */
+  answerToken?: string;
+}
+
+/** A fetch that authenticates POSTs carrying a JSON-RPC response (an answer to the server) with `token`. */
+function answeringWith(token: string): typeof fetch {
+  return (input, init) => {
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : undefined;
+    if (init && body && !('method' in body) && ('result' in body || 'error' in body)) {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return fetch(input, { ...init, headers });
+    }
+    return fetch(input, init);
+  };
 }
 
 /** The SDK client plus typed task calls (raw requests: the test controls exactly what is sent). */
