@@ -30,6 +30,8 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
     const asTask = params.task !== undefined;
     core.throttle(principal, asTask ? 'create' : 'call');
     const tool = core.tools.get(name);
+    // MCP tools: an unknown tool is -32602. tools/list already names every tool, so this reveals nothing.
+    if (!tool) throw new GuardRpcError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
 
     const requestedTtl = params.task?.ttlMs;
     const { decision, decisionId } = core.decide({
@@ -39,8 +41,6 @@ export function createCallToolHandler(core: GuardCore, server: McpServer) {
       ...(asTask ? { requestedTtlMs: requestedTtl ?? null } : {}),
     });
     if (!decision.allow) throw toolDenial(decision.reasons, decision.step_up, name);
-    // Policy data knows the tool but this server does not serve it: nothing to run.
-    if (!tool) throw new GuardRpcError(ErrorCode.InvalidParams, `tool ${name} not found`);
     const args = parseArguments(tool, params.arguments);
 
     if (!asTask) {

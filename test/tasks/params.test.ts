@@ -54,3 +54,25 @@ describe('request params of the wrong type', () => {
     assert.equal((await alice.getTask(task.taskId)).taskId, task.taskId);
   });
 });
+
+describe('tools/call of a tool this server does not have', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it('is -32602 (MCP tools), plainly and as a task; a registered tool the policy refuses stays -32003', async () => {
+    const alice = await stack.connect({ sub: 'alice', scope: 'reports:read' });
+    for (const attempt of [alice.call('no_such_tool', {}), alice.createTask('no_such_tool', {}, 60_000)]) {
+      const err = await rpcError(attempt);
+      assert.equal(err.code, -32602);
+      assert.equal(err.message, 'MCP error -32602: unknown tool: no_such_tool');
+    }
+    const refused = await rpcError(alice.createTask('convert_document', { text: 'x' }, 60_000));
+    assert.equal(refused.code, -32003, 'missing scope docs:convert');
+    assert.deepEqual((await alice.list()).tasks, []);
+  });
+});
