@@ -3,7 +3,7 @@ import { ErrorCode, McpError, type CallToolResult, type ServerNotification, type
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { principalFromAuthInfo, type Principal } from '../identity/principal.js';
-import { NO_OUTCOME, type Idempotency, type TaskRecord } from '../stores/types.js';
+import { NO_OUTCOME, type Idempotency, type TaskOutcome, type TaskRecord } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 import { ownerOf } from './inputs.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
@@ -142,21 +142,18 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
   };
 
   core.workers.track((async () => {
-    let outcome: TaskRecord['outcome'];
-    let status: 'completed' | 'failed';
+    let ending: Ending;
     try {
       const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0 });
-      outcome = { kind: 'result', result: result as Record<string, unknown> };
-      status = result.isError ? 'failed' : 'completed';
+      ending = result.isError
+        ? { status: 'failed', statusMessage: TOOL_REPORTED_ERROR, outcome: { kind: 'result', result: result as Record<string, unknown> } }
+        : { status: 'completed', outcome: { kind: 'result', result: result as Record<string, unknown> } };
     } catch (err) {
-      outcome = err instanceof McpError || err instanceof GuardRpcError
-        ? { kind: 'error', code: err.code, message: wireMessage(err) }
-        : { kind: 'error', code: ErrorCode.InternalError, message: 'tool execution failed' };
-      status = 'failed';
+      ending = failure(err, controller.signal);
     } finally {
       core.workers.finished(record.id);
     }
-    const done = await settleWithRetries(() => core.store.transition(record.id, ['working', 'input_required'], { status, outcome }, core.now()));
+    const done = await settleWithRetries(() => core.store.transition(record.id, ['working', 'input_required'], ending, core.now()));
     if (done) {
       notify(done);
       core.lifecycle('status', done);
@@ -165,6 +162,31 @@ function startWorker(core: GuardCore, server: McpServer, tool: GuardedTool, args
     // Only the audit sink or the store can throw here; a failing audit log has reported itself through its
     // onError, and every foreground operation keeps failing closed on it.
   }));
+}
+
+/** How a finished worker's task ends. A failure always says why in statusMessage (MCP: SHOULD). */
+type Ending =
+  | { status: 'completed'; outcome: TaskOutcome }
+  | { status: 'failed'; statusMessage: string; outcome: TaskOutcome };
+
+const TOOL_REPORTED_ERROR = 'the tool reported an error; tasks/result has its output';
+const TOOL_FAILED = 'tool execution failed';
+
+/**
+ * A tool that threw. Stopped work says what stopped it (our own abort reasons are plain sentences, such as
+ * the shutdown grace running out); a JSON-RPC error keeps its code and message; anything else is a tool bug
+ * whose text may carry internals, so the requestor gets a generic line.
+ */
+function failure(err: unknown, signal: AbortSignal): Ending {
+  if (signal.aborted && signal.reason instanceof Error) {
+    const message = signal.reason.message;
+    return { status: 'failed', statusMessage: message, outcome: { kind: 'error', code: ErrorCode.InternalError, message } };
+  }
+  if (err instanceof McpError || err instanceof GuardRpcError) {
+    const message = wireMessage(err);
+    return { status: 'failed', statusMessage: `the tool failed: ${message}`, outcome: { kind: 'error', code: err.code, message } };
+  }
+  return { status: 'failed', statusMessage: TOOL_FAILED, outcome: { kind: 'error', code: ErrorCode.InternalError, message: TOOL_FAILED } };
 }
 
 /**
@@ -202,7 +224,7 @@ async function runToolSafely(core: GuardCore, tool: GuardedTool, args: Record<st
     return await runTool(core, tool, args, scope);
   } catch (err) {
     if (err instanceof McpError || err instanceof GuardRpcError) throw err;
-    return { content: [{ type: 'text', text: 'tool execution failed' }], isError: true };
+    return { content: [{ type: 'text', text: TOOL_FAILED }], isError: true };
   }
 }
 

@@ -73,6 +73,8 @@ export interface Taskguard {
 }
 
 const SWEEP_BATCH = 500;
+/** What a task stopped by shutdown says, as its statusMessage and its result's error. */
+export const SHUTDOWN_MESSAGE = 'the server shut down before the task finished';
 /** Lease passes run every third of the lease, and at least this often. */
 const LEASE_PASS_MAX_MS = 2000;
 
@@ -194,7 +196,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       closed = true;
       clearInterval(sweeper);
       clearInterval(leaseTimer);
-      core.workers.stopAll('server shutting down');
+      core.workers.stopAll(SHUTDOWN_MESSAGE);
     },
   };
 }

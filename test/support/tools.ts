@@ -18,9 +18,13 @@ export function registerTestTools(guard: Taskguard, gates: Gates): void {
     return { content: [{ type: 'text', text: `exported ${rows.length} rows for ${ctx.principal.sub}` }], structuredContent: { rows: rows.length } };
   });
 
-  guard.registerTool('convert_document', { description: 'convert text', inputSchema: { text: z.string().max(10000), ...gate } }, async (args, ctx) => {
+  const failing = { fail: z.enum(['result', 'throw']).optional() };
+  guard.registerTool('convert_document', { description: 'convert text', inputSchema: { text: z.string().max(10000), ...gate, ...failing } }, async (args, ctx) => {
     await ctx.task?.setStatusMessage('converting');
     await hold(args, ctx.signal);
+    // A tool that fails the two ways a tool can: an isError result, or an exception carrying internals.
+    if (args['fail'] === 'result') return { content: [{ type: 'text', text: 'could not convert: bad input' }], isError: true };
+    if (args['fail'] === 'throw') throw new Error('ENOENT: /srv/secret/path/tool.js');
     return { content: [{ type: 'text', text: (args['text'] as string).toUpperCase() }] };
   });
 
