@@ -68,13 +68,12 @@ export class MemoryTaskStore implements TaskStore {
     return structuredClone(record);
   }
 
-  async recordResultRead(id: string, revoke: boolean, nowMs: number): Promise<TaskRecord | undefined> {
+  async recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
     if (!record) return undefined;
     if (revoke && record.resultsRead >= 1) return undefined;
     const answer = structuredClone(record);
     record.resultsRead += 1;
-    record.updatedMs = nowMs;
     if (revoke) {
       // The payload leaves with this answer and is gone from the store.
       delete record.outcome;

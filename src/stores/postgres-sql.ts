@@ -74,10 +74,10 @@ export const SQL = {
   readOnce: statement('read_once', `WITH old AS MATERIALIZED (
       SELECT id, outcome FROM tasks WHERE id = @id::text AND results_read = 0 FOR UPDATE
     )
-    UPDATE tasks SET results_read = tasks.results_read + 1, updated_ms = @now::bigint, outcome = NULL, revoked = TRUE
+    UPDATE tasks SET results_read = tasks.results_read + 1, outcome = NULL, revoked = TRUE
     FROM old WHERE tasks.id = old.id AND tasks.results_read = 0
     RETURNING tasks.*, old.outcome AS read_outcome`),
-  read: statement('read', 'UPDATE tasks SET results_read = results_read + 1, updated_ms = @now::bigint WHERE id = @id::text RETURNING *'),
+  read: statement('read', 'UPDATE tasks SET results_read = results_read + 1 WHERE id = @id::text RETURNING *'),
   delete: statement('delete', 'DELETE FROM tasks WHERE id = @id::text'),
   expired: statement('expired', 'SELECT id FROM tasks WHERE expires_ms <= @now::bigint ORDER BY expires_ms LIMIT @limit::bigint'),
   countLive: statement('count_live', `SELECT count(*) AS n FROM tasks WHERE tenant = @tenant::text AND sub = @sub::text

@@ -192,11 +192,10 @@ export class PostgresTaskStore implements LeasedTaskStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  async recordResultRead(id: string, revoke: boolean, nowMs: number): Promise<TaskRecord | undefined> {
-    const now = integer('now', nowMs);
+  async recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined> {
     if (!storable(id)) return undefined;
     if (!revoke) {
-      const { rows } = await this.#run<PgTaskRow>('record result read', SQL.read, { id, now });
+      const { rows } = await this.#run<PgTaskRow>('record result read', SQL.read, { id });
       return rows[0] ? fromRow(rows[0]) : undefined;
     }
     // A read-once result must stay read after a crash: whatever synchronous_commit the server or role
@@ -204,7 +203,7 @@ export class PostgresTaskStore implements LeasedTaskStore {
     const row = await this.#withClient('record result read', async (client) => {
       await client.query('BEGIN');
       await client.query('SET LOCAL synchronous_commit = on');
-      const { rows } = await this.#run<PgTaskRow & { read_outcome: string | null }>('record result read', SQL.readOnce, { id, now }, client);
+      const { rows } = await this.#run<PgTaskRow & { read_outcome: string | null }>('record result read', SQL.readOnce, { id }, client);
       await client.query('COMMIT');
       return rows[0];
     });

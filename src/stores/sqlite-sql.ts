@@ -35,9 +35,9 @@ export const SQL = {
       AND status NOT IN ('completed', 'failed', 'cancelled')
     RETURNING *`,
   // The single read: only the UPDATE that still finds results_read = 0 changes the row.
-  readOnce: `UPDATE tasks SET results_read = results_read + 1, updated_ms = @now, outcome = NULL, revoked = 1
+  readOnce: `UPDATE tasks SET results_read = results_read + 1, outcome = NULL, revoked = 1
     WHERE id = @id AND results_read = 0 RETURNING *`,
-  read: 'UPDATE tasks SET results_read = results_read + 1, updated_ms = @now WHERE id = @id RETURNING *',
+  read: 'UPDATE tasks SET results_read = results_read + 1 WHERE id = @id RETURNING *',
   delete: 'DELETE FROM tasks WHERE id = ?',
   expired: 'SELECT id FROM tasks WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?',
   countLive: `SELECT count(*) AS n FROM tasks WHERE tenant = ? AND sub = ? AND client_id = ? AND expires_ms > ? AND ${LIVE}`,

@@ -35,7 +35,7 @@ export class SqliteTaskStore implements LeasedTaskStore {
   readonly #db: Connection;
   readonly #synchronous: 'NORMAL' | 'FULL';
   readonly #stmt: Statements;
-  readonly #readOnce: (id: string, nowMs: number) => TaskRecord | undefined;
+  readonly #readOnce: (id: string) => TaskRecord | undefined;
   readonly #createKeyed: (params: TaskParams) => CreateResult;
 
   private constructor(db: Connection, synchronous: 'NORMAL' | 'FULL') {
@@ -45,10 +45,10 @@ export class SqliteTaskStore implements LeasedTaskStore {
     this.#stmt = Object.fromEntries(entries) as Statements;
     // IMMEDIATE takes the write lock before the SELECT, so the outcome read here is the one the UPDATE
     // drops: no other handle can write in between. The UPDATE's results_read = 0 still decides who wins.
-    this.#readOnce = db.transaction((id: string, nowMs: number) => {
+    this.#readOnce = db.transaction((id: string) => {
       const before = this.#stmt.get.get(id) as TaskRow | undefined;
       if (!before) return undefined;
-      const after = this.#stmt.readOnce.get({ id, now: nowMs }) as TaskRow | undefined;
+      const after = this.#stmt.readOnce.get({ id }) as TaskRow | undefined;
       if (!after) return undefined;
       return toRecord({ ...after, outcome: before.outcome });
     }).immediate;
@@ -152,17 +152,17 @@ export class SqliteTaskStore implements LeasedTaskStore {
     return row ? toRecord(row) : undefined;
   }
 
-  async recordResultRead(id: string, revoke: boolean, nowMs: number): Promise<TaskRecord | undefined> {
+  async recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined> {
     if (!revoke) {
-      const row = this.#stmt.read.get({ id, now: nowMs }) as TaskRow | undefined;
+      const row = this.#stmt.read.get({ id }) as TaskRow | undefined;
       return row ? toRecord(row) : undefined;
     }
     // A read-once result must stay read after a power loss: under NORMAL the revoking commit could be
     // rolled back and the result served a second time, so this one commit is fsynced (reads are rare).
-    if (this.#synchronous === 'FULL') return this.#readOnce(id, nowMs);
+    if (this.#synchronous === 'FULL') return this.#readOnce(id);
     this.#db.pragma('synchronous = FULL');
     try {
-      return this.#readOnce(id, nowMs);
+      return this.#readOnce(id);
     } finally {
       this.#db.pragma(`synchronous = ${this.#synchronous}`);
     }

@@ -93,8 +93,11 @@ export interface TaskStore {
   list(scope: ListScope, nowMs: number, after: ListPosition | undefined, limit: number): Promise<{ records: TaskRecord[]; more: boolean }>;
   /** Applies `patch` only while the status is one of `from`; undefined when the task is gone or moved on. */
   transition(id: string, from: readonly TaskStatus[], patch: StatusPatch, nowMs: number): Promise<TaskRecord | undefined>;
-  /** Counts a result read; with `revoke`, only the first read succeeds and the payload is dropped. */
-  recordResultRead(id: string, revoke: boolean, nowMs: number): Promise<TaskRecord | undefined>;
+  /**
+   * Counts a result read; with `revoke`, only the first read succeeds and the payload is dropped. updatedMs
+   * (the task's lastUpdatedAt) stays: reading a result changes nothing a requestor sees of the task.
+   */
+  recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined>;
   delete(id: string): Promise<boolean>;
   /** Ids of tasks with expiresMs <= nowMs, at most `limit` (a bounded sweep). */
   expired(nowMs: number, limit: number): Promise<string[]>;

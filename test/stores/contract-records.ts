@@ -30,7 +30,7 @@ export function recordCases(make: MakeStore): void {
       assert.deepEqual(await store.get('done'), done);
       assert.equal(await store.get('nope', { outcome: false }), undefined);
       // Reading without the payload drops nothing: a later read still has it.
-      assert.deepEqual((await store.recordResultRead('done', false, 2000))?.outcome, done.outcome);
+      assert.deepEqual((await store.recordResultRead('done', false))?.outcome, done.outcome);
     });
   });
 
@@ -76,7 +76,7 @@ export function recordCases(make: MakeStore): void {
       assert.ok(moved);
       moved.owner.sub = 'mallory';
       if (moved.outcome?.kind === 'result') moved.outcome.result['n'] = 2;
-      const read = await store.recordResultRead('t', false, 1200);
+      const read = await store.recordResultRead('t', false);
       assert.ok(read);
       read.owner.sub = 'mallory';
       if (read.outcome?.kind === 'result') read.outcome.result['n'] = 3;
@@ -100,7 +100,7 @@ export function recordCases(make: MakeStore): void {
       assert.deepEqual(await store.expired(100, 10), []);
       assert.equal(await store.countLive(alice, 0), 0);
       assert.equal(await store.transition('live', ['working'], { status: 'cancelled' }, 1), undefined);
-      assert.equal(await store.recordResultRead('live', false, 1), undefined);
+      assert.equal(await store.recordResultRead('live', false), undefined);
       // The id is free again.
       await store.create(record('live', bob));
       assert.deepEqual((await store.get('live'))?.owner, bob);
@@ -135,7 +135,7 @@ export function recordCases(make: MakeStore): void {
       const rec: TaskRecord = completed('big', alice, { content: [{ type: 'text', text: big }], _meta: { size: big.length } });
       await store.create(rec);
       assert.deepEqual(await store.get('big'), rec);
-      const read = await store.recordResultRead('big', true, 1500);
+      const read = await store.recordResultRead('big', true);
       assert.deepEqual(read?.outcome, rec.outcome);
       assert.equal((await store.get('big'))?.outcome, undefined);
       const viaTransition = record('big2');

@@ -66,20 +66,20 @@ export function statusCases(make: MakeStore): void {
 
   it('counts result reads, and lets exactly one of many racing single-reads succeed and drops the payload', async () => {
     await withStore(make, async (store) => {
-      await store.create(completed('many'));
-      assert.equal((await store.recordResultRead('many', false, 1100))?.resultsRead, 1);
-      const second = await store.recordResultRead('many', false, 1200);
+      const { record: fresh } = await store.create(completed('many'));
+      assert.equal((await store.recordResultRead('many', false))?.resultsRead, 1);
+      const second = await store.recordResultRead('many', false);
       assert.equal(second?.resultsRead, 2);
       assert.ok(second?.outcome, 'counted reads keep the payload');
-      assert.equal((await store.get('many'))?.updatedMs, 1200);
-      assert.equal(await store.recordResultRead('many', true, 1300), undefined, 'a single read after other reads fails');
+      assert.equal((await store.get('many'))?.updatedMs, fresh.updatedMs, 'a read changes nothing about the task: lastUpdatedAt stays');
+      assert.equal(await store.recordResultRead('many', true), undefined, 'a single read after other reads fails');
       assert.ok((await store.get('many'))?.outcome);
-      assert.equal(await store.recordResultRead('nope', false, 1), undefined);
-      assert.equal(await store.recordResultRead('nope', true, 1), undefined);
+      assert.equal(await store.recordResultRead('nope', false), undefined);
+      assert.equal(await store.recordResultRead('nope', true), undefined);
 
       const outcome = { kind: 'result' as const, result: { content: [{ type: 'text', text: 'once' }] } };
       await store.create(record('once', bob, 1000, { status: 'completed', outcome }));
-      const reads = await Promise.all(Array.from({ length: 16 }, (_, n) => store.recordResultRead('once', true, 2000 + n)));
+      const reads = await Promise.all(Array.from({ length: 16 }, (_, n) => store.recordResultRead('once', true)));
       const winners = reads.filter((r) => r !== undefined);
       assert.equal(winners.length, 1);
       assert.deepEqual(winners[0]?.outcome, outcome, 'the winner gets the result');
@@ -88,9 +88,9 @@ export function statusCases(make: MakeStore): void {
       assert.equal(after?.outcome, undefined);
       assert.equal(after?.revoked, true);
       assert.equal(after?.resultsRead, 1);
-      assert.equal(await store.recordResultRead('once', true, 3000), undefined);
+      assert.equal(await store.recordResultRead('once', true), undefined);
       // A later counted read (a policy that no longer asks for revocation) finds no payload either.
-      const counted = await store.recordResultRead('once', false, 3001);
+      const counted = await store.recordResultRead('once', false);
       assert.equal(counted?.outcome, undefined);
       assert.equal(counted?.resultsRead, 2);
     });

@@ -91,7 +91,7 @@ export function describeLeasedTaskStoreContract(name: string, makePair: () => Pr
         assert.equal(await dead.transition('d0', LIVE, { status: 'completed', outcome: { kind: 'result', result: {} } }, 1100), undefined);
         assert.deepEqual(await dead.renewLeases('host-dead', 1000, 1100), [], 'so its worker learns to stop');
         assert.equal((await alive.get('d0'))?.status, 'failed');
-        const read = await alive.recordResultRead('d0', false, 1200);
+        const read = await alive.recordResultRead('d0', false);
         assert.deepEqual(read?.outcome, { kind: 'error', code: ORPHAN_ERROR_CODE, message: ORPHAN_STATUS_MESSAGE });
       });
     });

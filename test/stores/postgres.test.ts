@@ -87,7 +87,7 @@ function describeSchema(): void {
         const done = completed('done', alice, { content: [{ type: 'text', text: 'the report' }] });
         await first.create({ ...done, expiresMs: 60_000 });
         await first.create(completed('once', bob));
-        await first.recordResultRead('once', true, 1500);
+        await first.recordResultRead('once', true);
         assert.equal(await other.get('done'), undefined, 'another schema is another store');
         await first.close();
         await other.close();
@@ -221,7 +221,7 @@ function describeRaces(): void {
           const id = `once-${t}`;
           const outcome = { kind: 'result' as const, result: { secret: t } };
           await a.create(record(id, bob, 1000, { status: 'completed', outcome, expiresMs: 60_000 }));
-          const reads = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 ? a : b).recordResultRead(id, true, 2000 + n)));
+          const reads = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 ? a : b).recordResultRead(id, true)));
           const winners = reads.filter((r) => r !== undefined);
           assert.equal(winners.length, 1, id);
           assert.deepEqual(winners[0]?.outcome, outcome);
@@ -269,7 +269,7 @@ function describeFaults(): void {
       const rounds = [
         { id: 'cold', operation: 'transition', run: (id: string, now: number) => store.transition(id, LIVE, finish, now) },
         { id: 'warm', operation: 'transition', run: (id: string, now: number) => store.transition(id, LIVE, finish, now) },
-        { id: 'once', operation: 'record result read', run: (id: string, now: number) => store.recordResultRead(id, true, now) },
+        { id: 'once', operation: 'record result read', run: (id: string) => store.recordResultRead(id, true) },
       ];
       try {
         for (const round of rounds) {
@@ -299,7 +299,8 @@ function describeFaults(): void {
           assert.deepEqual(await store.get(round.id), before, `${round.id}: nothing half-written`);
           const retried = await round.run(round.id, 3000);
           assert.ok(retried, `${round.id}: the pool reconnected and the operation went through`);
-          assert.equal(retried.updatedMs, 3000);
+          // A transition moves lastUpdatedAt; a result read changes nothing about the task.
+          assert.equal(retried.updatedMs, round.id === 'once' ? before?.updatedMs : 3000);
         }
         assert.equal((await store.get('once'))?.outcome, undefined, 'the retried single read dropped the payload');
       } finally {
@@ -331,7 +332,7 @@ function describeFaults(): void {
         // Let the pool hear of it (an unheard 'error' event would have crashed the process by now).
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal((await store.get('t'))?.id, 't');
-        assert.equal((await store.recordResultRead('t', true, 2000))?.resultsRead, 1);
+        assert.equal((await store.recordResultRead('t', true))?.resultsRead, 1);
       } finally {
         await admin.end();
         await handle.close();
@@ -345,13 +346,13 @@ function describeFaults(): void {
         await handle.store.create(record('t'));
         await admin.query('BEGIN');
         await admin.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
-        await assert.rejects(handle.store.recordResultRead('t', true, 2000), (err: Error) => {
+        await assert.rejects(handle.store.recordResultRead('t', true), (err: Error) => {
           assert.match(err.message, /^postgres task store: record result read failed: canceling statement due to statement timeout \(sqlstate 57014\)$/);
           return true;
         });
         await admin.query('ROLLBACK');
         assert.equal((await handle.store.get('t'))?.resultsRead, 0, 'the read was rolled back');
-        assert.equal((await handle.store.recordResultRead('t', true, 2100))?.resultsRead, 1);
+        assert.equal((await handle.store.recordResultRead('t', true))?.resultsRead, 1);
       } finally {
         await admin.query('ROLLBACK').catch(() => undefined);
         await admin.end();
@@ -387,7 +388,7 @@ function describeValues(): void {
         const lone = { kind: 'result' as const, result: { text: 'lone \uD83D surrogate and \u0000 nul', ['key\uDC00']: ['\uD800'] } };
         const done = await store.transition('t', LIVE, { status: 'completed', outcome: lone }, 1200);
         assert.deepEqual(done?.outcome, lone, 'outcomes are JSON-escaped, so even this round-trips');
-        assert.deepEqual((await store.recordResultRead('t', true, 1300))?.outcome, lone);
+        assert.deepEqual((await store.recordResultRead('t', true))?.outcome, lone);
       } finally {
         await handle.close();
       }
@@ -404,7 +405,7 @@ function describeValues(): void {
         assert.equal(await store.get('x\uD800'), undefined);
         assert.equal(await store.get('x\u0000'), undefined);
         assert.equal(await store.transition('x\uD800', LIVE, { status: 'cancelled' }, 1100), undefined);
-        assert.equal(await store.recordResultRead('x\uD800', false, 1100), undefined);
+        assert.equal(await store.recordResultRead('x\uD800', false), undefined);
         assert.equal(await store.claim('x\uD800', 'host', 1000, 0), false);
         assert.equal(await store.delete('x\uD800'), false);
         assert.equal(await store.getByIdempotencyKey(other, 'k\uD800'), undefined);

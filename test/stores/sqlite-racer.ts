@@ -22,7 +22,7 @@ for (let n = 0; n < count; n++) {
     ? { status: 'cancelled', outcome: { kind: 'error', code: -32800, message: 'task was cancelled' } }
     : { status: 'completed', outcome: { kind: 'result', result: { by: role } } }, Date.now());
   if (won) cas.push(won.id);
-  const read = await store.recordResultRead(`once-${i}`, true, Date.now());
+  const read = await store.recordResultRead(`once-${i}`, true);
   if (read?.outcome?.kind === 'result' && read.outcome.result['secret'] === i) reads.push(read.id);
 }
 await store.close();

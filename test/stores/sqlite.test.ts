@@ -99,7 +99,7 @@ describe('SqliteTaskStore: the file', () => {
     const handle = await tempStore({ synchronous: 'FULL', busyTimeoutMs: 100 });
     try {
       await handle.store.create(completed('t'));
-      const reads = await Promise.all([1, 2, 3].map((n) => handle.store.recordResultRead('t', true, 2000 + n)));
+      const reads = await Promise.all([1, 2, 3].map((n) => handle.store.recordResultRead('t', true)));
       assert.equal(reads.filter(Boolean).length, 1);
       assert.equal((await handle.store.get('t'))?.outcome, undefined);
     } finally {
@@ -130,20 +130,20 @@ describe('SqliteTaskStore: restarts and several handles', () => {
       const done = completed('done', alice, { content: [{ type: 'text', text: 'the report' }] });
       const once = completed('once', bob, { content: [{ type: 'text', text: 'read me once' }] });
       for (const r of [working, { ...done, expiresMs: 60_000 }, { ...once, expiresMs: 60_000 }]) await first.create(r);
-      await first.recordResultRead('once', true, 1500);
+      await first.recordResultRead('once', true);
       await first.close();
 
       const second = await SqliteTaskStore.open(db.file);
       try {
         assert.deepEqual(await second.get('working'), working);
-        assert.deepEqual((await second.recordResultRead('done', false, 2000))?.outcome, done.outcome);
+        assert.deepEqual((await second.recordResultRead('done', false))?.outcome, done.outcome);
         assert.deepEqual((await second.get('done'))?.owner, alice);
         assert.deepEqual((await second.list({ kind: 'owner', owner: alice }, 2000, undefined, 10)).records.map((r) => r.id), ['done', 'working']);
         assert.deepEqual((await second.list({ kind: 'owner', owner: bob }, 2000, undefined, 10)).records.map((r) => r.id), ['once']);
         const revoked = await second.get('once');
         assert.equal(revoked?.revoked, true);
         assert.equal(revoked?.outcome, undefined, 'a read-once payload stays dropped');
-        assert.equal(await second.recordResultRead('once', true, 2100), undefined);
+        assert.equal(await second.recordResultRead('once', true), undefined);
         assert.equal(await second.countLive(alice, 2000), 1);
       } finally {
         await second.close();

@@ -57,3 +57,26 @@ describe('a task stopped by the shutdown grace', () => {
     }
   });
 });
+
+describe('what tasks/get, tasks/list and tasks/result report of a task', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  it('reading a result does not move lastUpdatedAt (nothing about the task changed)', async () => {
+    const alice = await stack.connect({ sub: 'alice' });
+    const task = await alice.createTask('convert_document', { text: 'x' }, 60_000);
+    await waitForStatus(alice, task.taskId, 'completed');
+    const before = await alice.getTask(task.taskId);
+    await new Promise((r) => setTimeout(r, 5));
+    await alice.result(task.taskId);
+    await alice.result(task.taskId);
+    const after = await alice.getTask(task.taskId);
+    assert.equal(after.lastUpdatedAt, before.lastUpdatedAt);
+    assert.deepEqual(after, before);
+  });
+});
