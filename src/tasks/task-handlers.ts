@@ -86,7 +86,7 @@ export function createResultHandler(core: GuardCore) {
       ({ decision, decisionId } = core.decide({ op: 'result', principal, task: record }));
       if (!decision.allow) throw denial('result', record, decision);
     }
-    const read = await core.store.recordResultRead(record.id, decision.revoke_after_result === true, core.now());
+    const read = await core.store.recordResultRead(record.id, decision.revoke_after_result === true);
     if (!read) {
       // Another reader took the single read between the decision and now: decide again for the record.
       ({ decision, decisionId } = core.decide({ op: 'result', principal, ...(record ? { task: { ...record, resultsRead: 1 } } : {}) }));
@@ -149,7 +149,8 @@ export function createListHandler(core: GuardCore) {
     const page = await core.store.list(scope, core.now(), after, PAGE_SIZE);
     const last = page.records.at(-1);
     return {
-      tasks: page.records.map((r) => toWireTask(r, decision.poll_interval_ms)),
+      // Each task's own poll interval, as its creation reported it: a list decision names no tool.
+      tasks: page.records.map((r) => toWireTask(r)),
       ...(page.more && last ? { nextCursor: core.cursors.encode({ createdMs: last.createdMs, id: last.id }, binding) } : {}),
       _meta: {},
     };

@@ -67,6 +67,17 @@ describe('what tasks/get, tasks/list and tasks/result report of a task', () => {
     await stack.close();
   });
 
+  it('tasks/list reports the poll interval create and get report (convert_document: 500 ms from its data)', async () => {
+    const alice = await stack.connect({ sub: 'alice' });
+    const created = await alice.createTask('convert_document', { text: 'x', gate: 'poll-1' }, 60_000);
+    const got = await alice.getTask(created.taskId);
+    const listed = (await alice.list()).tasks.find((t) => t.taskId === created.taskId);
+    assert.equal(created.pollInterval, 500);
+    assert.equal(got.pollInterval, 500);
+    assert.equal(listed?.pollInterval, 500);
+    stack.gates.release('poll-1');
+  });
+
   it('reading a result does not move lastUpdatedAt (nothing about the task changed)', async () => {
     const alice = await stack.connect({ sub: 'alice' });
     const task = await alice.createTask('convert_document', { text: 'x' }, 60_000);
