@@ -7,6 +7,7 @@ import { openPostgresAuditTable } from '../audit/postgres-table.js';
 import { openSqliteAuditTable } from '../audit/sqlite-table.js';
 import { verifyAuditLog, type AuditVerifyOptions } from '../audit/verify.js';
 import { TaskguardError } from '../errors.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 // The file form stays last: `taskguard --help` puts the command's summary right after it.
@@ -17,6 +18,19 @@ export const auditUsage = [
 
 /** Where --postgres finds its connection string: an environment variable, never an argument ps can show. */
 export const DATABASE_URL_ENV = 'TASKGUARD_DATABASE_URL';
+
+export const auditHelp: CommandHelp = {
+  usage: auditUsage,
+  summary: 'verify an audit log\'s hash chain and head',
+  options: [
+    ['FILE', 'a JSONL audit log'],
+    ['--head sidecar|none|SEQ:HASH', 'with FILE: what its end is checked against (default sidecar: FILE.head)'],
+    ['--sqlite DBFILE', 'the audit chains in this SQLite file'],
+    ['--postgres', `the audit chains in PostgreSQL (connection string from $${DATABASE_URL_ENV})`],
+    ['--schema NAME', 'with --postgres: the schema (default public)'],
+    ['--chain NAME', 'with a database: only this chain (default: every chain)'],
+  ],
+};
 
 const options = {
   head: { type: 'string' },

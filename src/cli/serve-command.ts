@@ -3,9 +3,20 @@ import { loadHostConfig } from '../config/host-config.js';
 import { TaskguardError } from '../errors.js';
 import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
 import { serveStdio } from '../host/stdio.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 export const serveUsage = 'taskguard serve [--config FILE] [--stdio [--token TOKEN]]';
+
+export const serveHelp: CommandHelp = {
+  usage: serveUsage,
+  summary: 'run the reference MCP Tasks host (HTTP on 127.0.0.1:8787/mcp, or stdio)',
+  options: [
+    ['-c, --config FILE', 'host config merged over the embedded default (config/default.yaml)'],
+    ['--stdio', 'serve one identity over stdin/stdout instead of HTTP'],
+    ['--token TOKEN', 'with --stdio: that identity\'s bearer token (default $TASKGUARD_TOKEN)'],
+  ],
+};
 
 /**
  * Runs the reference MCP Tasks host until SIGTERM or SIGINT: Streamable HTTP by default (prints

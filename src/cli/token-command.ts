@@ -2,9 +2,27 @@ import { parseArgs } from 'node:util';
 import { loadHostConfig } from '../config/host-config.js';
 import { TaskguardError } from '../errors.js';
 import { mintDevToken } from '../host/dev-identity.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 export const tokenUsage = 'taskguard token --sub S --tenant T --client C [--scope "A B"] [--role R]... [--acr ACR [--auth-age S]] [--act SVC] [--ttl S] [--config FILE]';
+
+export const tokenHelp: CommandHelp = {
+  usage: tokenUsage,
+  summary: 'DEV ONLY: mint a token the dev identity trusts',
+  options: [
+    ['--sub S', 'the user (sub claim)'],
+    ['--tenant T', 'the user\'s tenant'],
+    ['--client C', 'the client app (azp claim)'],
+    ['--scope "A B"', 'granted scopes, space-separated; may be repeated'],
+    ['--role R', 'a role; may be repeated'],
+    ['--acr ACR', 'authentication context class, e.g. urn:example:mfa for step-up'],
+    ['--auth-age S', 'with --acr: seconds since the user authenticated (default 0)'],
+    ['--act SVC', 'a service acting for the user (act.sub)'],
+    ['--ttl S', 'lifetime in seconds (default 3600, at most 86400)'],
+    ['-c, --config FILE', 'the config of the host that will verify the token: its audience and dev key'],
+  ],
+};
 
 /** DEV ONLY: mints a token the host's dev identity trusts; refused when the config names a real issuer. */
 export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
