@@ -7,7 +7,7 @@ export const demoUsage = 'taskguard demo';
 
 export const demoHelp: CommandHelp = {
   usage: demoUsage,
-  summary: 'a guided walkthrough on a throwaway host: allows, denials, step-up, cancels, audit verify',
+  summary: 'a guided walkthrough on a throwaway host with its own config and state: allows, denials, step-up, cancels, audit verify',
   options: [],
 };
 
