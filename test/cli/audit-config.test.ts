@@ -1,13 +1,16 @@
 // `taskguard audit verify --config FILE` (or TASKGUARD_CONFIG): the log that host config writes, whether a
-// JSONL file or this host's chain in the store's SQLite file.
+// JSONL file or this host's chain in the store's SQLite file or PostgreSQL schema.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { openDbAuditLog } from '../../src/audit/db-open.js';
+import type { AuditTable } from '../../src/audit/db-table.js';
+import { openPostgresAuditTable } from '../../src/audit/postgres-table.js';
 import { openSqliteAuditTable } from '../../src/audit/sqlite-table.js';
 import { decision, writeLog } from '../audit/helpers.js';
+import { SKIP_POSTGRES, TEST_URL, dropSchema, tempSchema } from '../stores/postgres-support.js';
 import { runCli as run } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-policy.js';
 
@@ -17,8 +20,8 @@ function writeConfig(dir: string, config: Record<string, unknown>): string {
   return file;
 }
 
-async function writeChain(dbFile: string, chain: string, count: number): Promise<void> {
-  const table = await openSqliteAuditTable(dbFile);
+async function writeChain(open: () => Promise<AuditTable>, chain: string, count: number): Promise<void> {
+  const table = await open();
   try {
     const log = await openDbAuditLog({ table, chain });
     for (let i = 1; i <= count; i++) log.append(decision(i));
@@ -60,8 +63,8 @@ describe('audit verify of a host config\'s log', () => {
     const dir = tempDir('taskguard-audit-config-');
     const config = writeConfig(dir, { store: { kind: 'sqlite' }, audit: { kind: 'database', chain: 'host-a' } });
     const dbFile = path.join(dir, 'state', 'tasks.db');
-    await writeChain(dbFile, 'host-a', 3);
-    await writeChain(dbFile, 'host-b', 2);
+    await writeChain(() => openSqliteAuditTable(dbFile), 'host-a', 3);
+    await writeChain(() => openSqliteAuditTable(dbFile), 'host-b', 2);
 
     const own = await run('audit', 'verify', '--config', config);
     assert.equal(own.code, 0, own.err);
@@ -77,6 +80,15 @@ describe('audit verify of a host config\'s log', () => {
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, pattern);
     }
+  });
+
+  it('a postgres store whose url_env is not set: exit 1, naming the variable', async () => {
+    const config = writeConfig(tempDir('taskguard-audit-config-'), {
+      store: { kind: 'postgres', url_env: 'TASKGUARD_TEST_NEVER_SET_URL' }, audit: { kind: 'database', chain: 'h' },
+    });
+    const r = await withConfigEnv(undefined, () => run('audit', 'verify', '--config', config));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /store\.kind postgres reads its connection string from TASKGUARD_TEST_NEVER_SET_URL, which is not set \[config_invalid\]$/);
   });
 
   it('TASKGUARD_CONFIG stands in for --config; a FILE, --sqlite or --postgres named outright wins over it', async () => {
@@ -105,5 +117,28 @@ describe('audit verify of a host config\'s log', () => {
     const bare = await withConfigEnv(undefined, () => run('audit', 'verify'));
     assert.equal(bare.code, 2);
     assert.match(bare.err, /name the log: a FILE, --sqlite, --postgres or a host config \(--config FILE or TASKGUARD_CONFIG\)/);
+  });
+});
+
+const postgresSuite = SKIP_POSTGRES ? { skip: 'TASKGUARD_SKIP_POSTGRES=1: the PostgreSQL case is skipped' } : {};
+
+describe('audit verify of a host config\'s log in postgresql', postgresSuite, () => {
+  it('verifies this host\'s chain in the configured schema, reading the url from the configured variable', async () => {
+    // Missing configuration fails: a silently skipped test would pass without ever touching PostgreSQL.
+    assert.notEqual(TEST_URL, '', 'TASKGUARD_TEST_POSTGRES_URL is not set: see scripts/postgres-test.sh, or set TASKGUARD_SKIP_POSTGRES=1');
+    const schema = tempSchema();
+    try {
+      await writeChain(() => openPostgresAuditTable({ connectionString: TEST_URL, schema }), 'host-a', 4);
+      const config = writeConfig(tempDir('taskguard-audit-config-'), {
+        store: { kind: 'postgres', url_env: 'TASKGUARD_TEST_POSTGRES_URL', schema }, audit: { kind: 'database', chain: 'host-a' },
+      });
+      const r = await run('audit', 'verify', '--config', config);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^ok chain host-a: 4 records, last seq 4, last hash [0-9a-f]{64}$/);
+      assert.equal(r.err, `config ${config}: audit chain host-a in postgres schema ${schema}`);
+      assert.equal(r.err.includes(TEST_URL), false, 'the connection string is never printed');
+    } finally {
+      await dropSchema(schema);
+    }
   });
 });
