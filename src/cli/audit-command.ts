@@ -6,17 +6,36 @@ import { verifyAuditChain } from '../audit/db-verify.js';
 import { openPostgresAuditTable } from '../audit/postgres-table.js';
 import { openSqliteAuditTable } from '../audit/sqlite-table.js';
 import { verifyAuditLog, type AuditVerifyOptions } from '../audit/verify.js';
+import { loadHostConfig } from '../config/host-config.js';
 import { TaskguardError } from '../errors.js';
+import { postgresUrl } from '../host/open-store.js';
+import { CONFIG_ENV, chosenConfigFile, configOption, configOptionHelp, type ChosenConfigFile } from './config-option.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 // The file form stays last: `taskguard --help` puts the command's summary right after it.
 export const auditUsage = [
-  'taskguard audit verify (--sqlite DBFILE | --postgres [--schema NAME]) [--chain NAME]',
+  'taskguard audit verify [--config FILE] [--chain NAME | --head HEAD]',
+  '  taskguard audit verify (--sqlite DBFILE | --postgres [--schema NAME]) [--chain NAME]',
   '  taskguard audit verify FILE [--head sidecar|none|SEQ:HASH]',
 ].join('\n');
 
 /** Where --postgres finds its connection string: an environment variable, never an argument ps can show. */
 export const DATABASE_URL_ENV = 'TASKGUARD_DATABASE_URL';
+
+export const auditHelp: CommandHelp = {
+  usage: auditUsage,
+  summary: 'verify an audit log\'s hash chain and head',
+  options: [
+    configOptionHelp('the audit log this host config writes: its file, or its chain in the store\'s database', ''),
+    ['FILE', 'a JSONL audit log'],
+    ['--head sidecar|none|SEQ:HASH', 'for a file: what its end is checked against (default sidecar: FILE.head)'],
+    ['--sqlite DBFILE', 'the audit chains in this SQLite file'],
+    ['--postgres', `the audit chains in PostgreSQL (connection string from $${DATABASE_URL_ENV})`],
+    ['--schema NAME', 'with --postgres: the schema (default public)'],
+    ['--chain NAME', 'with a database: only this chain (default: every chain; a config\'s own chain)'],
+  ],
+};
 
 const options = {
   head: { type: 'string' },
@@ -24,28 +43,58 @@ const options = {
   postgres: { type: 'boolean' },
   schema: { type: 'string' },
   chain: { type: 'string' },
+  ...configOption,
 } as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+
+const HEAD_IS_FOR_FILES = '--head is for a log file: a database chain is checked against its head row';
 
 /**
  * `audit verify`: checks a log's hash chain and its end against its head. For a FILE, the head is the
  * `<file>.head` sidecar by default, and the command prints one line, `ok: ...` (exit 0) or
  * `FAIL line L (seq S): KIND: detail` (exit 1). For a database, each chain (or the one named) is checked
  * against its head row and gets a line, `ok chain NAME: ...` or `FAIL chain NAME pos P (seq S): ...`; any
- * FAIL exits 1.
+ * FAIL exits 1. Given none of FILE, --sqlite and --postgres, it checks the log a host config writes: the
+ * one --config names, else TASKGUARD_CONFIG's.
  */
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
   const [sub, ...files] = positionals;
   if (sub !== 'verify') throw usage(sub === undefined ? 'a subcommand is required' : `unknown audit subcommand ${sub}`);
+  const named = files.length > 0 || values.sqlite !== undefined || values.postgres === true;
+  if (named && values.config !== undefined) throw usage('--config names the log itself: it cannot go with FILE, --sqlite or --postgres');
+  const chosen = named ? undefined : chosenConfigFile(values.config);
+  if (chosen !== undefined) return verifyConfigured(chosen, values, io);
   if (values.sqlite !== undefined || values.postgres === true) {
     if (files.length > 0) throw usage('a FILE cannot go with --sqlite or --postgres');
-    if (values.head !== undefined) throw usage('--head is for a log file: a database chain is checked against its head row');
+    if (values.head !== undefined) throw usage(HEAD_IS_FOR_FILES);
     return verifyDatabase(await openTable(values), values.chain, io);
   }
   if (values.chain !== undefined || values.schema !== undefined) throw usage('--chain and --schema go with --sqlite or --postgres');
   const [file, ...extra] = files;
-  if (file === undefined || extra.length > 0) throw usage('exactly one FILE is required');
+  if (file === undefined) throw usage(`name the log: a FILE, --sqlite, --postgres or a host config (--config FILE or ${CONFIG_ENV})`);
+  if (extra.length > 0) throw usage('exactly one FILE is required');
   return verifyFile(file, parseHead(values.head ?? 'sidecar'), io);
+}
+
+/** The log the chosen host config writes: its audit file, or this host's chain in the store's database. */
+async function verifyConfigured(chosen: ChosenConfigFile, values: Values, io: CliIo): Promise<number> {
+  if (values.schema !== undefined) throw usage('--schema comes from the config when verifying a config\'s log');
+  const { audit, store } = loadHostConfig(chosen.file);
+  if (audit.kind === 'file') {
+    if (values.chain !== undefined) throw usage(`--chain is for a database, and ${chosen.described} writes the audit file ${audit.file}`);
+    io.err(`${chosen.described}: audit log ${audit.file}`);
+    return verifyFile(audit.file, parseHead(values.head ?? 'sidecar'), io);
+  }
+  if (values.head !== undefined) throw usage(HEAD_IS_FOR_FILES);
+  const chain = checkedChain(values.chain) ?? audit.chain;
+  // config validation allows audit.kind database only over a sqlite or postgres store.
+  const table = store.kind === 'postgres'
+    ? await openPostgres(postgresUrl(store), store.schema)
+    : await openSqlite(store.kind === 'sqlite' ? store.file : '');
+  io.err(`${chosen.described}: audit chain ${displayChainName(chain)} in ${table.where}`);
+  return verifyDatabase(table, chain, io);
 }
 
 async function verifyFile(file: string, head: NonNullable<AuditVerifyOptions['head']>, io: CliIo): Promise<number> {
@@ -59,17 +108,30 @@ async function verifyFile(file: string, head: NonNullable<AuditVerifyOptions['he
   return 0;
 }
 
-async function openTable(values: { sqlite?: string | undefined; postgres?: boolean | undefined; schema?: string | undefined; chain?: string | undefined }): Promise<Named> {
-  if (values.chain !== undefined && !isChainName(values.chain)) throw usage(`--chain must be 1 to ${MAX_CHAIN_NAME} printable ascii characters`);
+async function openTable(values: Values): Promise<Named> {
+  checkedChain(values.chain);
   if (values.sqlite !== undefined) {
     if (values.postgres === true) throw usage('--sqlite and --postgres exclude each other');
     if (values.schema !== undefined) throw usage('--schema goes with --postgres');
-    return { table: await openSqliteAuditTable(values.sqlite, { readonly: true }), where: `audit database ${values.sqlite}` };
+    return openSqlite(values.sqlite);
   }
   const connectionString = process.env[DATABASE_URL_ENV];
   if (connectionString === undefined || connectionString === '') throw usage(`--postgres reads its connection string from ${DATABASE_URL_ENV}, which is not set`);
-  const where = values.schema === undefined ? 'the postgres audit tables' : `postgres schema ${values.schema}`;
-  return { table: await openPostgresAuditTable({ connectionString, schema: values.schema, readonly: true }), where };
+  return openPostgres(connectionString, values.schema);
+}
+
+async function openSqlite(file: string): Promise<Named> {
+  return { table: await openSqliteAuditTable(file, { readonly: true }), where: `audit database ${file}` };
+}
+
+async function openPostgres(connectionString: string, schema: string | undefined): Promise<Named> {
+  const where = schema === undefined ? 'the postgres audit tables' : `postgres schema ${schema}`;
+  return { table: await openPostgresAuditTable({ connectionString, schema, readonly: true }), where };
+}
+
+function checkedChain(chain: string | undefined): string | undefined {
+  if (chain !== undefined && !isChainName(chain)) throw usage(`--chain must be 1 to ${MAX_CHAIN_NAME} printable ascii characters`);
+  return chain;
 }
 
 interface Named {

@@ -5,9 +5,20 @@ import { fileCapabilities } from '../policy/capabilities.js';
 import { buildBundle } from '../policy/build.js';
 import { defaultPolicyDir } from '../util/paths.js';
 import { existsSync } from 'node:fs';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 export const buildUsage = 'taskguard build [--policies DIR] [--out DIR] [--capabilities FILE]';
+
+export const buildHelp: CommandHelp = {
+  usage: buildUsage,
+  summary: 'compile policies/ (Rego + data) to a wasm bundle',
+  options: [
+    ['--policies DIR', 'the Rego and data to compile (default: the bundled policies/)'],
+    ['--out DIR', 'where the bundle is written (default: DIR/build)'],
+    ['--capabilities FILE', 'OPA capabilities to build against (default: the builtins the shipped wasm runtime has)'],
+  ],
+};
 
 /** Compiles Rego + data to a wasm bundle; validates the data first so a typo fails here, not in a decision. */
 export function buildCommand(args: string[], io: CliIo): number {

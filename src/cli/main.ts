@@ -1,42 +1,49 @@
 import { isTaskguardError } from '../errors.js';
-import { auditCommand, auditUsage } from './audit-command.js';
-import { buildCommand, buildUsage } from './build-command.js';
-import { evalCommand, evalUsage } from './eval-command.js';
+import { auditCommand, auditHelp } from './audit-command.js';
+import { buildCommand, buildHelp } from './build-command.js';
+import { evalCommand, evalHelp } from './eval-command.js';
+import { asksForHelp, formatHelp, type CommandHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
-import { serveCommand, serveUsage } from './serve-command.js';
-import { demoCommand, demoUsage } from './demo-command.js';
-import { tokenCommand, tokenUsage } from './token-command.js';
-import { testCommand, testUsage } from './test-command.js';
+import { serveCommand, serveHelp } from './serve-command.js';
+import { demoCommand, demoHelp } from './demo-command.js';
+import { tokenCommand, tokenHelp } from './token-command.js';
+import { testCommand, testHelp } from './test-command.js';
 
 type Command = (args: string[], io: CliIo) => number | Promise<number>;
 
-const commands: Record<string, { run: Command; usage: string; summary: string }> = {
-  serve: { run: serveCommand, usage: serveUsage, summary: 'run the reference MCP Tasks host (HTTP on 127.0.0.1:8787/mcp, or stdio)' },
-  demo: { run: demoCommand, usage: demoUsage, summary: 'a guided walkthrough on a throwaway host: allows, denials, step-up, cancels, audit verify' },
-  token: { run: tokenCommand, usage: tokenUsage, summary: 'DEV ONLY: mint a token the dev identity trusts' },
-  build: { run: buildCommand, usage: buildUsage, summary: 'compile policies/ (Rego + data) to a wasm bundle' },
-  test: { run: testCommand, usage: testUsage, summary: 'run decision fixtures through the compiled bundle' },
-  eval: { run: evalCommand, usage: evalUsage, summary: 'print the decision for one input' },
-  audit: { run: auditCommand, usage: auditUsage, summary: 'verify an audit log\'s hash chain and head' },
+const commands: Record<string, { run: Command; help: CommandHelp }> = {
+  serve: { run: serveCommand, help: serveHelp },
+  demo: { run: demoCommand, help: demoHelp },
+  token: { run: tokenCommand, help: tokenHelp },
+  build: { run: buildCommand, help: buildHelp },
+  test: { run: testCommand, help: testHelp },
+  eval: { run: evalCommand, help: evalHelp },
+  audit: { run: auditCommand, help: auditHelp },
 };
 
 export function usage(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  const lines = Object.values(commands).map(({ help }) => `  ${help.usage}\n      ${help.summary}`);
   return ['usage:', ...lines].join('\n');
 }
 
 /** Runs one CLI command; returns the exit code. 2 is a usage error, 1 a failure the command reports. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  const [first, ...afterFirst] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && afterFirst.length === 0)) {
     io.out(usage());
-    return name === undefined ? 2 : 0;
+    return first === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  // `taskguard help COMMAND` is COMMAND --help.
+  const [name, ...rest] = first === 'help' ? [afterFirst[0] as string, '--help'] : [first, ...afterFirst];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     io.err(`taskguard: unknown command ${name}`);
     io.err(usage());
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    io.out(formatHelp(command.help));
+    return 0;
   }
   try {
     return await command.run(rest, io);
@@ -48,7 +55,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     // parseArgs throws TypeErrors with a code for unknown or malformed options.
     if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
       io.err(`taskguard ${name}: ${err.message}`);
-      io.err(`usage: ${command.usage}`);
+      io.err(`usage: ${command.help.usage}`);
       return 2;
     }
     throw err;

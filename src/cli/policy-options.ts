@@ -1,11 +1,17 @@
 import { readBundle, type PolicyBundle } from '../decision/bundle.js';
 import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
+import type { OptionHelp } from './help.js';
 
 /** `--policy DIR` (a compiled bundle) and `--data FILE` (policy data replacing the bundle's), shared by commands. */
 export const policyOptions = {
   policy: { type: 'string' },
   data: { type: 'string' },
 } as const;
+
+export const policyOptionHelp: readonly OptionHelp[] = [
+  ['--policy BUNDLE_DIR', 'a compiled bundle (default: the bundled policies/build)'],
+  ['--data FILE', 'policy data replacing the bundle\'s own'],
+];
 
 export interface LoadedPolicyOptions {
   bundle: PolicyBundle;

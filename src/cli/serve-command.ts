@@ -1,11 +1,22 @@
 import { parseArgs } from 'node:util';
-import { loadHostConfig } from '../config/host-config.js';
 import { TaskguardError } from '../errors.js';
 import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
 import { serveStdio } from '../host/stdio.js';
+import { configOption, configOptionHelp, loadCliConfig } from './config-option.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
 export const serveUsage = 'taskguard serve [--config FILE] [--stdio [--token TOKEN]]';
+
+export const serveHelp: CommandHelp = {
+  usage: serveUsage,
+  summary: 'run the reference MCP Tasks host (HTTP on 127.0.0.1:8787/mcp, or stdio)',
+  options: [
+    configOptionHelp('host config merged over the embedded default (config/default.yaml)'),
+    ['--stdio', 'serve one identity over stdin/stdout instead of HTTP'],
+    ['--token TOKEN', 'with --stdio: that identity\'s bearer token (default $TASKGUARD_TOKEN)'],
+  ],
+};
 
 /**
  * Runs the reference MCP Tasks host until SIGTERM or SIGINT: Streamable HTTP by default (prints
@@ -13,20 +24,20 @@ export const serveUsage = 'taskguard serve [--config FILE] [--stdio [--token TOK
  * settle for shutdown.grace_ms, stops the rest and flushes the audit log.
  */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, stdio: { type: 'boolean' }, token: { type: 'string' } }, strict: true });
-  const config = loadHostConfig(values.config);
+  const { values } = parseArgs({ args, options: { ...configOption, stdio: { type: 'boolean' }, token: { type: 'string' } }, strict: true });
+  const { config, described } = loadCliConfig(values.config);
   // On stdio, stdout is the protocol: everything for people goes to stderr.
   const say = (line: string): void => io.err(`taskguard: ${line}`);
   const runtime = await createHostRuntime(config, say);
   const policy = `policy ${runtime.decider.revision.slice(0, 12)}, data ${runtime.decider.dataRevision.slice(0, 12)}`;
-  const identity = config.identity.mode === 'dev' ? 'identity dev-only (taskguard token)' : `identity ${config.identity.config.issuer}`;
+  const identity = config.identity.mode === 'dev' ? `identity dev-only (taskguard token, key in ${config.stateDir})` : `identity ${config.identity.config.issuer}`;
 
   let stop: () => Promise<void>;
   if (values.stdio) {
     const token = values.token ?? process.env['TASKGUARD_TOKEN'];
     if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
     const transport = await serveStdio(runtime, token);
-    say(`serving stdio (${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
+    say(`serving stdio (${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
     stop = async () => {
       await runtime.settle(say);
       await transport.close();
@@ -34,7 +45,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } else {
     const http = createReferenceHttp(runtime);
     const url = await http.listen();
-    say(`${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
+    say(`${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
     stop = async () => {
       http.drain();

@@ -4,10 +4,21 @@ import { loadFixtures } from '../fixtures/fixture.js';
 import { formatDiff } from '../fixtures/compare.js';
 import { runFixtures } from '../fixtures/run.js';
 import { defaultFixturesDir } from '../util/paths.js';
+import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
-import { loadPolicyOptions, policyOptions } from './policy-options.js';
+import { loadPolicyOptions, policyOptionHelp, policyOptions } from './policy-options.js';
 
 export const testUsage = 'taskguard test [FIXTURES_DIR] [--policy BUNDLE_DIR] [--data FILE] [--verbose]';
+
+export const testHelp: CommandHelp = {
+  usage: testUsage,
+  summary: 'run decision fixtures through the compiled bundle',
+  options: [
+    ['FIXTURES_DIR', 'the fixtures to run (default: the bundled fixtures/)'],
+    ...policyOptionHelp,
+    ['-v, --verbose', 'list the passing cases too'],
+  ],
+};
 
 /**
  * Runs decision fixtures through the compiled bundle with the runtime's own engine. Prints a diff for each

@@ -20,8 +20,13 @@ interface DevKeys {
   publicJwk: JWK;
 }
 
+/** Where the dev signing key of a state folder is; the host creates it there on first start. */
+export function devKeyFile(stateDir: string): string {
+  return path.join(stateDir, KEY_FILE);
+}
+
 async function devKeys(stateDir: string): Promise<DevKeys> {
-  const file = path.join(stateDir, KEY_FILE);
+  const file = devKeyFile(stateDir);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   let privateJwk: JWK;
   try {

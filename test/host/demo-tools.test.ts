@@ -57,6 +57,10 @@ async function progressOf(client: GuardedClient, taskId: string, pattern: RegExp
 
 interface ExportInfo { file: string; rows: number; bytes: number; sha256: string }
 
+/** A plain (non-task) call's export: a fresh random id per call, as a task's export has its task id. */
+const PLAIN_EXPORT = (dataset: string, format: string): RegExp =>
+  new RegExp(`^exports/${dataset}-call-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.${format}$`);
+
 describe('demo tools over real Streamable HTTP', () => {
   let base: string;
   let ws: string;
@@ -95,7 +99,7 @@ describe('demo tools over real Streamable HTTP', () => {
     const alice = await stack.connect({ sub: 'alice' });
     const first = await alice.call('export_data', { dataset: 'customers', rows: 1234, format: 'csv' });
     const info = structured<ExportInfo>(first);
-    assert.equal(info.file, 'exports/customers-inline.csv');
+    assert.match(info.file, PLAIN_EXPORT('customers', 'csv'));
     assert.equal(info.rows, 1234);
     const content = readFileSync(at(info.file));
     assert.equal(content.length, info.bytes);
@@ -104,16 +108,38 @@ describe('demo tools over real Streamable HTTP', () => {
     assert.equal(lines.length, 1235);
     assert.equal(lines[0], 'customer_id,name,email,country,tier,signed_up');
     assert.match(lines[1] ?? '', /^1,[A-Za-z]+ [A-Za-z]+,[a-z]+\.[a-z]+1@example\.com,[A-Z]{2},(free|team|enterprise),2024-\d\d-\d\d$/);
-    assert.match(text(first), /exported 1234 customers rows as csv to exports\/customers-inline\.csv/);
+    assert.ok(text(first).startsWith(`exported 1234 customers rows as csv to ${info.file} (`), text(first));
 
     const again = structured<ExportInfo>(await alice.call('export_data', { dataset: 'customers', rows: 1234, format: 'csv' }));
     assert.equal(again.sha256, info.sha256, 'same dataset and rows, same bytes');
+    assert.notEqual(again.file, info.file, 'each call its own file');
 
     const jsonl = structured<ExportInfo>(await alice.call('export_data', { dataset: 'events', rows: 3, format: 'jsonl' }));
     const records = readFileSync(at(jsonl.file), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(records.map((r) => Object.keys(r)), Array(3).fill(['event_id', 'at', 'user_id', 'type', 'path', 'duration_ms']));
     assert.deepEqual(records.map((r) => r['event_id']), [1, 2, 3]);
     assert.deepEqual(entries('exports').filter((n) => n.endsWith('.tmp')), [], 'no temp files left');
+  });
+
+  it('export_data: two users\' concurrent plain exports each get their own file, and each result names only its own', async () => {
+    const [alice, bob] = await Promise.all([stack.connect({ sub: 'alice' }), stack.connect({ sub: 'bob' })]);
+    // Several chunks each, so the two exports interleave; different row counts, so their files differ.
+    const [forAlice, forBob] = await Promise.all([
+      alice.call('export_data', { dataset: 'orders', rows: 30_000, format: 'csv' }),
+      bob.call('export_data', { dataset: 'orders', rows: 20_000, format: 'csv' }),
+    ]);
+    const a = structured<ExportInfo>(forAlice);
+    const b = structured<ExportInfo>(forBob);
+    assert.match(a.file, PLAIN_EXPORT('orders', 'csv'));
+    assert.match(b.file, PLAIN_EXPORT('orders', 'csv'));
+    assert.notEqual(a.file, b.file);
+    for (const [info, rows] of [[a, 30_000], [b, 20_000]] as const) {
+      const content = readFileSync(at(info.file));
+      assert.equal(sha256(content), info.sha256, `${info.file} holds the export its result describes`);
+      assert.equal(content.toString('utf8').trimEnd().split('\n').length, rows + 1);
+    }
+    assert.equal(JSON.stringify(forAlice).includes(path.posix.basename(b.file)), false, 'alice\'s result does not name bob\'s file');
+    assert.equal(JSON.stringify(forBob).includes(path.posix.basename(a.file)), false, 'bob\'s result does not name alice\'s file');
   });
 
   it('export_data validates its bounds before running anything', async () => {

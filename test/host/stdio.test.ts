@@ -35,7 +35,8 @@ describe('taskguard serve --stdio', () => {
   }
 
   it('serves one verified identity over stdio, decided by the same guard', async () => {
-    const token = cli(['token', '--config', config, '--sub', 'alice', '--tenant', 'acme', '--client', 'reports-agent', '--scope', 'reports:read reports:export docs:convert']);
+    // No host has run with this config yet, so the token makes the dev key that serve --stdio then uses.
+    const token = cli(['token', '--config', config, '--create-key', '--sub', 'alice', '--tenant', 'acme', '--client', 'reports-agent', '--scope', 'reports:read reports:export docs:convert']);
     const client = await connect(token);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'export_data' && t.execution?.taskSupport === 'optional'));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Taskguard } from '../../tasks/runtime.js';
 import { csvLine, DATASET_NAMES, DATASETS, jsonLine, seededRandom, seedOf } from './datasets.js';
@@ -16,7 +16,12 @@ const shape = {
 };
 const schema = z.object(shape);
 
-/** Streams a deterministic dataset to exports/<dataset>-<task id | inline>.<csv|jsonl>, chunk by chunk. */
+/**
+ * Streams a deterministic dataset to exports/<dataset>-<id>.<csv|jsonl>, chunk by chunk. Each call writes
+ * its own file: a task's is named by its task id, a plain call's by a random `call-<uuid>`. A shared name
+ * would let one caller's export replace another's, and a result naming it would point at someone else's
+ * data; an unguessable name per call is as hard to find as a task id, and carries no one's identity.
+ */
 export function registerExportData(guard: Taskguard, workspace: Workspace): void {
   guard.registerTool('export_data', {
     title: 'Export data',
@@ -27,7 +32,7 @@ export function registerExportData(guard: Taskguard, workspace: Workspace): void
     const { columns, row } = DATASETS[dataset];
     const random = seededRandom(seedOf(dataset));
     const hash = createHash('sha256');
-    const name = `${dataset}-${ctx.task?.id ?? 'inline'}.${format}`;
+    const name = `${dataset}-${ctx.task?.id ?? `call-${randomUUID()}`}.${format}`;
     let bytes = 0;
 
     const file = await workspace.writeAtomic('exports', name, ctx.signal, async (out) => {

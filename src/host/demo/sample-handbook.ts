@@ -38,7 +38,7 @@ Exports are deterministic: the same dataset and row count always produce the sam
 Check an export by its **sha256**, which the export tool reports with every file.
 
 \`\`\`sh
-sha256sum exports/orders-inline.csv
+sha256sum exports/orders-call-*.csv      # each export has its own file, named in its result
 \`\`\`
 
 Large exports run as tasks. Poll them with *tasks/get* and read the result once, with fresh MFA:
