@@ -6,7 +6,7 @@ import { readBundle } from '../../src/decision/bundle.js';
 import { loadDecider } from '../../src/decision/engine.js';
 import { createHttpHost } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
-import { createTaskguard } from '../../src/tasks/runtime.js';
+import { createTaskguard } from '../../src/wire/v2025/taskguard.js';
 import { convertShape, createConverter, TOOL_DESCRIPTION, TOOL_NAME } from './convert.js';
 import { AUDIENCE, ISSUER } from './identity.js';
 import type { RunningServer } from './server.js';

@@ -1,4 +1,4 @@
-import type { Taskguard } from '../tasks/runtime.js';
+import type { Taskguard } from '../wire/v2025/taskguard.js';
 import { registerApprovePublication } from './demo/approve-publication.js';
 import { registerConvertDocument } from './demo/convert-document.js';
 import { registerExportData } from './demo/export-data.js';

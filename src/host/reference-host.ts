@@ -10,11 +10,11 @@ import type { HostConfig } from '../config/host-config.js';
 import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
 import { readBundle } from '../decision/bundle.js';
 import { createDecider, type Decider } from '../decision/engine.js';
-import { isRecord } from '../decision/parse.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createTokenVerifier } from '../identity/index.js';
-import { createTaskguard, type Taskguard } from '../tasks/runtime.js';
+import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
 import { packageRoot } from '../util/paths.js';
+import { describeError } from '../errors.js';
 import { registerDemoTools } from './demo-tools.js';
 import { devVerifier } from './dev-identity.js';
 
@@ -63,6 +63,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
+    // The client got only the correlation id; the operator gets the cause, under the same id.
+    onLocalError: (err, correlationId) => log(`request failed (correlation id ${correlationId}): ${describeError(err)}`),
   });
   // Tasks of an earlier run of this host (or of a host that died) are settled before the first request.
   await guard.ready();
@@ -103,13 +105,7 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),
-      scopes_supported: scopesOf(runtime.decider.data),
+      scopes_supported: [...runtime.guard.guard.policy.scopesSupported],
     },
   });
-}
-
-function scopesOf(data: Readonly<Record<string, unknown>>): string[] {
-  const tools = isRecord(data['tools']) ? Object.values(data['tools']) : [];
-  const scopes = tools.flatMap((t) => (isRecord(t) && Array.isArray(t['required_scopes']) ? (t['required_scopes'] as string[]) : []));
-  return [...new Set(scopes)].sort();
 }

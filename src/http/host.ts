@@ -7,9 +7,9 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { principalFromAuthInfo } from '../identity/principal.js';
-import type { Taskguard } from '../tasks/runtime.js';
+import type { Taskguard } from '../wire/v2025/taskguard.js';
 import type { StepUpObligation } from '../decision/types.js';
-import { stepUpData, TASKGUARD_RPC_ERRORS } from '../tasks/rpc-errors.js';
+import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
 
@@ -105,8 +105,12 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       const session = sessions.get(sessionId);
       // Someone else's session id gets the answer an unknown one gets.
       if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found');
-      const stepUp = req.method === 'POST' ? await options.guard.preflightStepUp(body, auth.authInfo) : undefined;
-      if (stepUp) return sendStepUp(res, body, stepUp, resourceMetadataUrl);
+      if (req.method === 'POST') {
+        // Decided once: a step-up answer is the RFC 9470 401 here; any other decision rides on with the request.
+        const checked = await options.guard.preflight(body, auth.authInfo);
+        if (checked.stepUp) return sendStepUp(res, body, checked.stepUp, resourceMetadataUrl);
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = checked.authInfo;
+      }
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided');

@@ -1,8 +1,8 @@
 import type { JWTPayload } from 'jose';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { isRecord } from '../decision/parse.js';
 import type { ClaimPath, IdentityConfig } from './config.js';
 import { freezePrincipal, type Principal } from './principal.js';
+import { TokenRejected } from './rejection.js';
 
 /**
  * Maps a verified payload to a Principal. Identity claims that are missing (tenant without a default, client
@@ -93,6 +93,6 @@ function wordList(value: unknown, malformed: string): string[] {
   return [...new Set(words as string[])];
 }
 
-function reject(reason: string): InvalidTokenError {
-  return new InvalidTokenError(reason);
+function reject(reason: string): TokenRejected {
+  return new TokenRejected(reason);
 }

@@ -1,5 +1,5 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isRecord } from '../decision/parse.js';
+import type { TaskOwner } from '../decision/types.js';
 
 /** Who is calling, as established by a verified access token. The only source of the decision input's principal. */
 export interface Principal {
@@ -22,13 +22,40 @@ export interface Principal {
 /** Where the verifier puts the Principal in AuthInfo.extra. */
 export const PRINCIPAL_EXTRA_KEY = 'taskguardPrincipal';
 
+/** The part of the MCP SDK's AuthInfo this module reads (structural, so identity needs no SDK import). */
+export interface AuthInfoLike {
+  clientId: string;
+  extra?: Record<string, unknown> | undefined;
+  token?: string;
+  scopes?: string[];
+}
+
+/**
+ * The one identity key of a caller: tenant, subject, client app and the RFC 8693 actor. Alice acting
+ * directly and a service acting for Alice are different callers: they never share a session, a rate-limit
+ * bucket or a tasks/list cursor.
+ */
+export function principalKey(p: Principal): string {
+  return `${p.tenant}\0${p.sub}\0${p.clientId}\0${p.act?.sub ?? ''}`;
+}
+
+/** Who owns the tasks a principal creates: tenant, subject and client app (binding never includes the actor). */
+export function ownerOf(p: Principal): TaskOwner {
+  return { sub: p.sub, tenant: p.tenant, client_id: p.clientId };
+}
+
+/** The one key of a task owner, for indexes over owners. */
+export function ownerKey(owner: TaskOwner): string {
+  return `${owner.tenant}\0${owner.sub}\0${owner.client_id}`;
+}
+
 /**
  * The Principal that the token verifier attached to `authInfo`, or undefined when there is none or it is not
  * well formed. Callers treat undefined as unauthenticated (fail closed). The shape is checked again here
  * because AuthInfo travels through SDK and host code typed as `Record<string, unknown>`; a copy is returned
  * so later changes to the AuthInfo cannot change an identity already handed out.
  */
-export function principalFromAuthInfo(authInfo: AuthInfo | undefined): Principal | undefined {
+export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Principal | undefined {
   const candidate = authInfo?.extra?.[PRINCIPAL_EXTRA_KEY];
   if (!isRecord(candidate)) return undefined;
   const { sub, tenant, clientId, scopes, roles, acr, authTimeMs, act, issuer, expiresAtMs } = candidate;

@@ -1,5 +1,4 @@
 import { errors } from 'jose';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 
 /** The key set could not be fetched or read: the token is rejected, but the fault is not the caller's. */
 export class KeySetUnavailable extends Error {
@@ -9,18 +8,22 @@ export class KeySetUnavailable extends Error {
   }
 }
 
-/**
- * Turns any verification failure into the SDK's InvalidTokenError with a short fixed reason. The reason is
- * chosen from a closed list and the original error is deliberately not attached as a cause: jose errors
- * carry the decoded payload, and nothing from the token may reach a response or a log through us.
- */
-export function rejection(err: unknown): InvalidTokenError {
-  if (err instanceof InvalidTokenError) return err;
-  return new InvalidTokenError(reasonFor(err));
+/** A token refused by a claim check of ours, with its short fixed reason. */
+export class TokenRejected extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'TokenRejected';
+  }
 }
 
-function reasonFor(err: unknown): string {
-  if (err instanceof KeySetUnavailable) return err.message;
+/**
+ * The short fixed reason for any verification failure (the verifier turns it into the SDK's
+ * InvalidTokenError). The reason is chosen from a closed list and the original error is deliberately never
+ * passed on: jose errors carry the decoded payload, and nothing from the token may reach a response or a log
+ * through us.
+ */
+export function rejectionReason(err: unknown): string {
+  if (err instanceof TokenRejected || err instanceof KeySetUnavailable) return err.message;
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JWTClaimValidationFailed) return claimReason(err.claim, err.reason);
   if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';

@@ -7,7 +7,7 @@ import { principalFromClaims } from './claims.js';
 import { validateIdentityConfig, type IdentityConfig } from './config.js';
 import { verificationKey, verifyJwt } from './keys.js';
 import { PRINCIPAL_EXTRA_KEY } from './principal.js';
-import { rejection } from './rejection.js';
+import { rejectionReason } from './rejection.js';
 
 export interface TokenVerifierOptions {
   /** Milliseconds since the epoch; for tests. Used for every time check, jose's included. */
@@ -49,7 +49,7 @@ export function createTokenVerifier(config: IdentityConfig, options: TokenVerifi
         const { payload } = await verifyJwt(token, key, verifyOptions());
         verified = { principal: principalFromClaims(payload, checked), resource: matchedResource(payload, checked.audience) };
       } catch (err) {
-        throw rejection(err);
+        throw new InvalidTokenError(rejectionReason(err));
       }
       cache.set(token, verified);
       return toAuthInfo(token, verified);

@@ -1,12 +1,8 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
+import { ownerKey } from '../identity/principal.js';
 import type { CreateResult, GetOptions, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
-
-/** Owner key: the three binding fields, unambiguous (NUL cannot occur in a verified claim string). */
-export function ownerKey(owner: TaskOwner): string {
-  return `${owner.tenant}\0${owner.sub}\0${owner.client_id}`;
-}
 
 /**
  * In-memory TaskStore for tests and single-process hosts. Records are copied in and out, so no caller can

@@ -8,7 +8,7 @@ import { McpError, type CallToolResult, type ElicitResult } from '@modelcontextp
 import { createDecider } from '../../src/decision/engine.js';
 import { readBundle } from '../../src/decision/bundle.js';
 import { registerDemoTools } from '../../src/host/demo-tools.js';
-import { createTaskguard } from '../../src/tasks/runtime.js';
+import { createTaskguard } from '../../src/wire/v2025/taskguard.js';
 import { startStack, waitForStatus, type GuardedClient, type Stack, type Who } from '../support/stack.js';
 
 const nowS = (): number => Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startStack, waitForStatus, type Stack } from '../support/stack.js';
-import { TASKGUARD_RPC_ERRORS } from '../../src/tasks/rpc-errors.js';
+import { TASKGUARD_RPC_ERRORS } from '../../src/wire/rpc-errors.js';
 import { rpcError } from '../support/rpc-error.js';
 
 const nowS = (): number => Math.floor(Date.now() / 1000);

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { IDEMPOTENCY_META_KEY } from '../../src/tasks/idempotency.js';
-import { TASKGUARD_RPC_ERRORS } from '../../src/tasks/rpc-errors.js';
+import { IDEMPOTENCY_META_KEY } from '../../src/guard/idempotency.js';
+import { TASKGUARD_RPC_ERRORS } from '../../src/wire/rpc-errors.js';
 import { rpcError } from '../support/rpc-error.js';
 
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { StorePair } from '../stores/leased-contract.js';
 import { newSigningKey, startStack, waitForStatus, type GuardedClient, type Stack } from '../support/stack.js';
-import { IDEMPOTENCY_META_KEY } from '../../src/tasks/idempotency.js';
+import { IDEMPOTENCY_META_KEY } from '../../src/guard/idempotency.js';
 import { rpcError } from '../support/rpc-error.js';
 
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Taskguard } from '../../src/tasks/runtime.js';
+import type { Taskguard } from '../../src/wire/v2025/taskguard.js';
 import type { Gates } from './gates.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCursorCodec } from '../../src/tasks/cursor.js';
-import { createRateLimiter } from '../../src/tasks/rate-limit.js';
+import { createCursorCodec } from '../../src/guard/cursor.js';
+import { createRateLimiter } from '../../src/guard/rate-limit.js';
 
 describe('list cursors', () => {
   const codec = createCursorCodec(Buffer.alloc(32, 7));

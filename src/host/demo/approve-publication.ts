@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ElicitRequestFormParams } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Taskguard } from '../../tasks/runtime.js';
+import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { MAX_DOCUMENT_BYTES } from './convert-document.js';
 import { errorResult, okResult, refusalsAsResults, relativePath } from './results.js';
 import { safeName, type Workspace } from './workspace.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { Taskguard } from '../../tasks/runtime.js';
+import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { blockToHtml, blockToText, headingText, HTML_TAIL, htmlHead, parseMarkdown, parsePlainText, type Block } from './markdown.js';
 import { checkpoint, errorResult, okResult, refusalsAsResults, relativePath } from './results.js';
 import { checkRelative, safeName, type Workspace } from './workspace.js';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Taskguard } from '../../tasks/runtime.js';
+import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { csvLine, DATASET_NAMES, DATASETS, jsonLine, seededRandom, seedOf } from './datasets.js';
 import { checkpoint, okResult, refusalsAsResults } from './results.js';
 import type { Workspace } from './workspace.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Taskguard } from '../../tasks/runtime.js';
+import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { DocsIndex, terms } from './docs-index.js';
 import { errorResult, okResult, refusalsAsResults } from './results.js';
 import type { Workspace } from './workspace.js';

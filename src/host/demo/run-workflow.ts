@@ -1,8 +1,9 @@
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { GuardRpcError, TASKGUARD_RPC_ERRORS } from '../../tasks/rpc-errors.js';
-import type { Taskguard } from '../../tasks/runtime.js';
-import type { ToolContext } from '../../tasks/tools.js';
+import { TASKGUARD_RPC_ERRORS } from '../../wire/rpc-errors.js';
+import { isGuardDenial } from '../../guard/denials.js';
+import type { Taskguard } from '../../wire/v2025/taskguard.js';
+import type { ToolContext, ToolResult } from '../../guard/tools.js';
 import { okResult } from './results.js';
 import { SAMPLE_PATH } from './sample-handbook.js';
 
@@ -92,7 +93,13 @@ async function runStep(ctx: ToolContext, current: Step): Promise<Pick<StepOutcom
   } catch (err) {
     // Our own cancellation or expiry is not a step outcome: stop the whole workflow.
     if (ctx.signal.aborted) throw err;
-    if (err instanceof GuardRpcError || err instanceof McpError) {
+    if (isGuardDenial(err)) {
+      const { denial } = err;
+      const reasons = denial.kind === 'access_denied' ? denial.reasons : [];
+      const refused = denial.kind === 'access_denied' || denial.kind === 'step_up' || denial.kind === 'task_support';
+      return { status: refused ? 'denied' : 'error', message: `${err.message}${reasons.length ? ` (${reasons.join(', ')})` : ''}` };
+    }
+    if (err instanceof McpError) {
       const reasons = reasonsOf(err.data);
       const message = `${err.message.replace(/^MCP error -?\d+: /, '')}${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
       return { status: DENIALS.has(err.code) ? 'denied' : 'error', message };
@@ -101,9 +108,9 @@ async function runStep(ctx: ToolContext, current: Step): Promise<Pick<StepOutcom
   }
 }
 
-function firstText(result: CallToolResult): string {
+function firstText(result: ToolResult): string {
   const first = result.content.find((c) => c.type === 'text');
-  return first?.type === 'text' ? first.text.split('\n')[0]?.slice(0, MESSAGE_CHARS) ?? '' : '';
+  return typeof first?.['text'] === 'string' ? first['text'].split('\n')[0]?.slice(0, MESSAGE_CHARS) ?? '' : '';
 }
 
 function reasonsOf(data: unknown): string[] {

@@ -2,7 +2,9 @@ import type { Operation, TaskStatus } from '../decision/types.js';
 
 /**
  * What the guard hands its audit log: one entry per decision (allow or deny) and per lifecycle transition.
- * Principals appear only as (tenant, sub, client_id); nothing here can carry a token.
+ * Principals appear only as (tenant, sub, client_id); nothing here can carry a token. A local failure is a
+ * decision entry too (allow false, reason `internal_error`), whose decision_id is the correlation id the
+ * client was given.
  */
 export interface GuardAuditEntry {
   kind: 'decision' | 'lifecycle';

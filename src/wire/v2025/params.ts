@@ -1,6 +1,5 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { GuardRpcError, invalidCursor, invalidTaskId } from './rpc-errors.js';
+import { invalidCursor, invalidParams, invalidTaskId } from '../../guard/denials.js';
 
 /**
  * The guard reads request params itself instead of letting the SDK parse them with its zod schemas: a
@@ -21,10 +20,6 @@ export interface CallParams {
   meta: Record<string, unknown> | undefined;
 }
 
-function invalidParams(message: string): GuardRpcError {
-  return new GuardRpcError(ErrorCode.InvalidParams, message);
-}
-
 function paramsObject(params: unknown): Record<string, unknown> {
   if (params === undefined) return {};
   if (!isPlainObject(params)) throw invalidParams('params must be an object');
@@ -43,7 +38,7 @@ function metaOf(params: Record<string, unknown>): Record<string, unknown> | unde
 }
 
 /** tasks/get, tasks/result, tasks/cancel: a taskId that is not a string cannot name a task. */
-export function parseTaskIdParams(params: unknown): unknown {
+export function parseTaskIdParams(params: unknown): string {
   const p = paramsObject(params);
   metaOf(p);
   const taskId = p['taskId'];

@@ -1,5 +1,13 @@
-import type { LeaseClaim, LeasedTaskStore } from '../stores/types.js';
-import type { GuardCore } from './core.js';
+import type { LeasedTaskStore, TaskRecord } from '../stores/types.js';
+import type { Workers } from './workers.js';
+
+/** What a lease pass needs of the guard: its running work, its clock, and where settled tasks are told. */
+export interface LeaseHost {
+  readonly workers: Workers;
+  now(): number;
+  lifecycle(event: 'orphaned', record: TaskRecord): void;
+  changed(record: TaskRecord): void;
+}
 
 /** How many orphans one pass settles: recovery after a big host's death is spread over several passes. */
 const ORPHAN_BATCH = 200;
@@ -12,16 +20,11 @@ const ORPHAN_BATCH = 200;
  */
 export class LeaseKeeper {
   constructor(
-    private readonly core: GuardCore,
+    private readonly core: LeaseHost,
     private readonly store: LeasedTaskStore,
     readonly instanceId: string,
     readonly leaseMs: number,
   ) {}
-
-  /** The lease a new task is created with: bound to this host from its first write. */
-  claimForNewTask(): LeaseClaim {
-    return { instanceId: this.instanceId, leaseUntilMs: this.core.now() + this.leaseMs };
-  }
 
   /** One pass: renew, stop what was settled elsewhere, fail the orphans of hosts whose lease lapsed. */
   async pass(): Promise<{ stopped: number; orphaned: number }> {
@@ -39,7 +42,7 @@ export class LeaseKeeper {
     const orphans = await this.store.recoverOrphans(this.core.now(), ORPHAN_BATCH);
     for (const orphan of orphans) {
       this.core.lifecycle('orphaned', orphan);
-      this.core.workers.changed(orphan.id);
+      this.core.changed(orphan);
     }
     return { stopped, orphaned: orphans.length };
   }

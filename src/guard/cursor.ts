@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ListPosition } from '../stores/types.js';
-import { invalidCursor } from './rpc-errors.js';
+import { invalidCursor } from './denials.js';
 
 /**
  * Opaque tasks/list cursors, MACed together with the caller's binding (owner or tenant scope). A cursor is

@@ -1,6 +1,11 @@
-import type { DecisionInput, Operation, PrincipalInput, TaskOwner, TaskRecordInput } from '../decision/types.js';
+import type { DecisionInput, Operation, PrincipalInput, TaskRecordInput } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
 import type { TaskRecord } from '../stores/types.js';
+
+/**
+ * The one place a decision input is built. The principal comes only from the verified token's Principal and
+ * the task only from the store, never from request params.
+ */
 
 /** The decision input's principal: only from the verified token's Principal, never from request params. */
 export function principalInput(p: Principal): PrincipalInput {
@@ -14,10 +19,6 @@ export function principalInput(p: Principal): PrincipalInput {
     auth_time_ms: p.authTimeMs,
     ...(p.act ? { act: { sub: p.act.sub } } : {}),
   };
-}
-
-export function ownerOf(p: Principal): TaskOwner {
-  return { sub: p.sub, tenant: p.tenant, client_id: p.clientId };
 }
 
 export function taskInput(r: TaskRecord): TaskRecordInput {

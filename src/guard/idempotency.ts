@@ -1,7 +1,6 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 import type { Idempotency } from '../stores/types.js';
-import { GuardRpcError } from './rpc-errors.js';
+import { invalidParams, type GuardDenial } from './denials.js';
 
 /**
  * Where a client puts its idempotency key: in the tools/call request's `_meta`, beside `task`. A retry of a
@@ -18,7 +17,7 @@ export function idempotencyKeyOf(meta: unknown): string | undefined {
   const key = (meta as Record<string, unknown>)[IDEMPOTENCY_META_KEY];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !KEY_SHAPE.test(key)) {
-    throw new GuardRpcError(ErrorCode.InvalidParams, `${IDEMPOTENCY_META_KEY} must be 1 to 200 printable ascii characters`);
+    throw invalidParams(`${IDEMPOTENCY_META_KEY} must be 1 to 200 printable ascii characters`);
   }
   return key;
 }
@@ -29,6 +28,6 @@ export function idempotencyFor(key: string, tool: string, args: Record<string, u
 }
 
 /** The same key sent with a different request: answering with the first task would answer the wrong call. */
-export function idempotencyConflict(): GuardRpcError {
-  return new GuardRpcError(ErrorCode.InvalidParams, 'idempotency key was already used for a different request');
+export function idempotencyConflict(): GuardDenial {
+  return invalidParams('idempotency key was already used for a different request');
 }

@@ -1,13 +1,9 @@
-import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { InputAnswer, InputQuestion } from './tools.js';
 
-/**
- * Running tasks: each has an AbortController (cancel and expiry stop the work, not just the record) and an
- * expiry timer; anyone may wait for a task's next change (tasks/result blocks on it).
- */
-/** An elicitation a task is waiting on, until a requestor's tasks/result delivers it. */
+/** A question a task is waiting on, until a requestor's tasks/result delivers it. */
 export interface PendingInput {
-  params: Omit<ElicitRequestFormParams, 'mode'>;
-  resolve(result: ElicitResult): void;
+  question: InputQuestion;
+  resolve(answer: InputAnswer): void;
   reject(error: Error): void;
   /** Set while a tasks/result is delivering it, so two readers never both answer. */
   delivering: boolean;
@@ -19,10 +15,12 @@ export interface PendingInput {
 export interface Delivery {
   abort: AbortController;
   refused?: Error;
-  /** Forgets the transport's note of the question's request id. */
-  release?: () => void;
 }
 
+/**
+ * Running tasks: each has an AbortController (cancel and expiry stop the work, not just the record) and an
+ * expiry timer; anyone may wait for a task's next change (tasks/result blocks on it).
+ */
 export class Workers {
   readonly #controllers = new Map<string, AbortController>();
   readonly #inputs = new Map<string, PendingInput>();
@@ -69,10 +67,10 @@ export class Workers {
   }
 
   /** Registers the input a task waits for; it is rejected when the task is forgotten. */
-  awaitInput(id: string, params: PendingInput['params']): Promise<ElicitResult> {
+  awaitInput(id: string, question: InputQuestion): Promise<InputAnswer> {
     return new Promise((resolve, reject) => {
       this.#inputs.set(id, {
-        params,
+        question,
         delivering: false,
         resolve: (r) => { this.#inputs.delete(id); resolve(r); },
         reject: (e) => { this.#inputs.delete(id); reject(e); },

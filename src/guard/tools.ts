@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import type { Principal } from '../identity/principal.js';
+
+/**
+ * A tool's result, as MCP's CallToolResult has it. Declared here so the guard needs no MCP SDK: any SDK's
+ * CallToolResult is assignable to it, and the wire adapters hand it back to their SDK unchanged.
+ */
+export interface ToolResult {
+  content: Array<{ type: string; [key: string]: unknown }>;
+  structuredContent?: Record<string, unknown> | undefined;
+  isError?: boolean | undefined;
+  _meta?: Record<string, unknown> | undefined;
+  [key: string]: unknown;
+}
+
+/** A question a task asks its requestor mid-run: a message and the JSON Schema of the answer's content. */
+export interface InputQuestion {
+  message: string;
+  requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] | undefined; [key: string]: unknown };
+}
+
+/** The requestor's answer, as MCP's ElicitResult has it. */
+export interface InputAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown> | undefined;
+  [key: string]: unknown;
+}
+
+/** What a guarded tool's handler gets besides its arguments. */
+export interface ToolContext {
+  /** The verified caller (for a task: its creator). Carries no token. */
+  principal: Principal;
+  /** Aborted when the call is cancelled, the task is cancelled, or the task expires. */
+  signal: AbortSignal;
+  /** Present when the tool runs as a task. */
+  task?: TaskControl;
+  /**
+   * Calls another guarded tool from inside this one. Inside a task this is decided as `chain` against the
+   * task's creation scope before the downstream tool runs; outside a task, as a plain `call`.
+   */
+  callTool(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
+}
+
+export interface TaskControl {
+  readonly id: string;
+  /** Updates the task's statusMessage (visible through tasks/get) and notifies the requestor. */
+  setStatusMessage(message: string): Promise<void>;
+  /**
+   * Asks the requestor for input mid-task: the task moves to input_required, the question is delivered to a
+   * requestor the policy lets answer (an `input` decision), and the task returns to working with the answer
+   * (itself decided as `input` when it arrives). Rejects if the task is cancelled or expires meanwhile.
+   */
+  requestInput(question: InputQuestion): Promise<InputAnswer>;
+}
+
+export type ToolHandler = (args: Record<string, unknown>, ctx: ToolContext) => Promise<ToolResult>;
+
+export interface GuardedToolConfig {
+  title?: string;
+  description?: string;
+  /** A zod object shape, as McpServer.registerTool takes it. */
+  inputSchema?: z.ZodRawShape;
+  /** MCP tool annotations, passed to tools/list as they are. */
+  annotations?: Record<string, unknown>;
+}
+
+export interface GuardedTool {
+  name: string;
+  config: GuardedToolConfig;
+  handler: ToolHandler;
+}
