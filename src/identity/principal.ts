@@ -57,6 +57,9 @@ export function ownerKey(owner: TaskOwner): string {
  */
 export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Principal | undefined {
   const candidate = authInfo?.extra?.[PRINCIPAL_EXTRA_KEY];
+  // One the verifier made (frozen, so no one has edited it since): nothing to check or copy again. The
+  // host, a preflight and a handler all read the principal of one request; only the first pays.
+  if (frozen.has(candidate as Principal)) return authInfo?.clientId === (candidate as Principal).clientId ? (candidate as Principal) : undefined;
   if (!isRecord(candidate)) return undefined;
   const { sub, tenant, clientId, scopes, roles, acr, authTimeMs, act, issuer, expiresAtMs } = candidate;
   if (!nonEmpty(sub) || !nonEmpty(tenant) || !nonEmpty(clientId) || !nonEmpty(issuer)) return undefined;
@@ -71,9 +74,12 @@ export function principalFromAuthInfo(authInfo: AuthInfoLike | undefined): Princ
   });
 }
 
+/** Principals freezePrincipal made: frozen deeply, so each is exactly as it was checked. */
+const frozen = new WeakSet<Principal>();
+
 /** A frozen copy, so a Principal shared by the token cache and many requests cannot be edited by any of them. */
 export function freezePrincipal(p: Principal): Principal {
-  return Object.freeze({
+  const copy: Principal = Object.freeze({
     sub: p.sub,
     tenant: p.tenant,
     clientId: p.clientId,
@@ -85,6 +91,8 @@ export function freezePrincipal(p: Principal): Principal {
     issuer: p.issuer,
     expiresAtMs: p.expiresAtMs,
   });
+  frozen.add(copy);
+  return copy;
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { principalFromAuthInfo, type Principal } from '../../src/identity/index.js';
+import { freezePrincipal } from '../../src/identity/principal.js';
 
 const principal: Principal = {
   sub: 'alice', tenant: 'acme', clientId: 'reports-agent', scopes: ['reports:read'], roles: ['analyst'],
@@ -18,6 +19,18 @@ describe('principalFromAuthInfo', () => {
     assert.ok(got && Object.isFrozen(got) && Object.isFrozen(got.scopes) && Object.isFrozen(got.act));
     (source.scopes as string[]).push('admin');
     assert.deepEqual(got?.scopes, ['reports:read'], 'later edits to the AuthInfo do not reach it');
+  });
+
+  it('hands back a principal the verifier froze as it is (read once per request, not copied per read), for its own client only', () => {
+    const made = freezePrincipal(principal);
+    assert.equal(principalFromAuthInfo(authInfo(made)), made);
+    assert.equal(principalFromAuthInfo(authInfo(made)), made);
+    assert.equal(principalFromAuthInfo(authInfo(made, 'another-app')), undefined, 'AuthInfo.clientId rewritten');
+    // A frozen look-alike that freezePrincipal did not make is checked and copied like any other.
+    const lookalike = Object.freeze({ ...principal, scopes: Object.freeze([...principal.scopes]) }) as Principal;
+    const got = principalFromAuthInfo(authInfo(lookalike));
+    assert.notEqual(got, lookalike);
+    assert.deepEqual(got, principal);
   });
 
   it('keeps act absent when the token had none', () => {
