@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ElicitRequestFormParams } from '@modelcontextprotocol/sdk/types.js';
+import type { InputQuestion } from '../../guard/tools.js';
 import { z } from 'zod';
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { MAX_DOCUMENT_BYTES } from './convert-document.js';
@@ -10,7 +10,7 @@ const NOTE_CHARS = 500;
 const shape = { source: relativePath };
 const schema = z.object(shape);
 
-const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
+const APPROVAL_SCHEMA: InputQuestion['requestedSchema'] = {
   type: 'object',
   properties: {
     approve: { type: 'boolean', title: 'Publish?' },

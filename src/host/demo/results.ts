@@ -1,13 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolResult } from '../../guard/tools.js';
 import { z } from 'zod';
 import { WorkspaceError } from './workspace.js';
 
-export function okResult(text: string, structuredContent?: Record<string, unknown>): CallToolResult {
+export function okResult(text: string, structuredContent?: Record<string, unknown>): ToolResult {
   return { content: [{ type: 'text', text }], ...(structuredContent ? { structuredContent } : {}) };
 }
 
-export function errorResult(text: string): CallToolResult {
+export function errorResult(text: string): ToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
 
@@ -15,7 +15,7 @@ export function errorResult(text: string): CallToolResult {
  * Turns a caller's mistake (a refused path, a missing file) into an isError result the model can read;
  * anything else, aborts included, propagates so the guard records the task as failed or cancelled.
  */
-export async function refusalsAsResults(work: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function refusalsAsResults(work: () => Promise<ToolResult>): Promise<ToolResult> {
   try {
     return await work();
   } catch (err) {

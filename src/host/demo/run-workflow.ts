@@ -1,7 +1,6 @@
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { TASKGUARD_RPC_ERRORS } from '../../wire/rpc-errors.js';
 import { isGuardDenial } from '../../guard/denials.js';
+import { jsonRpcErrorOf } from '../../guard/tool-errors.js';
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import type { ToolContext, ToolResult } from '../../guard/tools.js';
 import { okResult } from './results.js';
@@ -42,7 +41,6 @@ export interface StepOutcome {
 }
 
 /** Error codes that mean the guard refused the step (as opposed to the step running and failing). */
-const DENIALS = new Set<number>([TASKGUARD_RPC_ERRORS.accessDenied, TASKGUARD_RPC_ERRORS.stepUpRequired, ErrorCode.MethodNotFound]);
 const MESSAGE_CHARS = 500;
 
 /**
@@ -99,11 +97,9 @@ async function runStep(ctx: ToolContext, current: Step): Promise<Pick<StepOutcom
       const refused = denial.kind === 'access_denied' || denial.kind === 'step_up' || denial.kind === 'task_support';
       return { status: refused ? 'denied' : 'error', message: `${err.message}${reasons.length ? ` (${reasons.join(', ')})` : ''}` };
     }
-    if (err instanceof McpError) {
-      const reasons = reasonsOf(err.data);
-      const message = `${err.message.replace(/^MCP error -?\d+: /, '')}${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
-      return { status: DENIALS.has(err.code) ? 'denied' : 'error', message };
-    }
+    // A tool's own JSON-RPC error (an McpError, say): its message is meant for the caller.
+    const rpc = jsonRpcErrorOf(err);
+    if (rpc) return { status: 'error', message: rpc.message };
     return { status: 'error', message: 'the tool failed' };
   }
 }
@@ -111,9 +107,4 @@ async function runStep(ctx: ToolContext, current: Step): Promise<Pick<StepOutcom
 function firstText(result: ToolResult): string {
   const first = result.content.find((c) => c.type === 'text');
   return typeof first?.['text'] === 'string' ? first['text'].split('\n')[0]?.slice(0, MESSAGE_CHARS) ?? '' : '';
-}
-
-function reasonsOf(data: unknown): string[] {
-  if (typeof data !== 'object' || data === null || !('reasons' in data) || !Array.isArray(data.reasons)) return [];
-  return data.reasons.filter((r): r is string => typeof r === 'string');
 }
