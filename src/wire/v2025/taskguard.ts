@@ -4,7 +4,6 @@ import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TaskguardError } from '../../errors.js';
 import { createGuard, type Guard, type GuardOptions } from '../../guard/guard.js';
 import type { GuardedTool, GuardedToolConfig, ToolHandler } from '../../guard/tools.js';
-import type { StepUpObligation } from '../../decision/types.js';
 import type { TaskStore } from '../../stores/types.js';
 import { rpcErrorOf } from '../rpc-errors.js';
 import { AskedQuestions, screenAnswers } from './answers.js';
@@ -32,8 +31,6 @@ export interface Taskguard {
    * back the AuthInfo to pass the request on with, which carries that decision so it is not taken twice.
    */
   preflight(message: unknown, authInfo: AuthInfo): Promise<Preflight>;
-  /** preflight(), reduced to the step-up obligation (the request is then decided again by its handler). */
-  preflightStepUp(message: unknown, authInfo: AuthInfo | undefined): Promise<StepUpObligation | undefined>;
   /** Tasks whose tool is still running in this process. */
   running(): number;
   /** This host's instance id in leases (undefined when the store does not lease). */
@@ -77,7 +74,6 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
     close: () => guard.close(),
     drained: (limitMs) => guard.drained(limitMs),
     preflight: (message, authInfo) => preflight(guard, message, authInfo),
-    preflightStepUp: async (message, authInfo) => (authInfo ? (await preflight(guard, message, authInfo)).stepUp : undefined),
     registerTool: (name, config, handler) => guard.registerTool(name, config, handler),
     attach(server) {
       if (servers.has(server)) return;
