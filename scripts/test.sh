@@ -17,6 +17,11 @@ bash scripts/opa-coverage.sh "$OPA"
 echo "== typescript: typecheck"
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 
+echo "== package: build dist/, publint, are-the-types-wrong (ESM only)"
+npm run --silent build:ts
+node_modules/.bin/publint --strict
+node_modules/.bin/attw --pack . --profile esm-only --format table-flipped --no-color
+
 echo "== fixtures through the committed wasm bundle"
 node --import tsx src/cli/entry.ts test fixtures
 

@@ -1,4 +1,5 @@
-// Public API: named exports only.
+// The root entry `taskguard`: named exports only. It loads no database driver (a test checks): the SQLite and
+// PostgreSQL stores and audit tables, and the HTTP host, are subpath entries in src/entries/.
 export { loadDecider, createDecider, type Decider, type DeciderOptions } from './decision/engine.js';
 export { readBundle, DECISION_ENTRYPOINT, type PolicyBundle, type BundleManifest } from './decision/bundle.js';
 export { parseDecision } from './decision/parse.js';
@@ -18,16 +19,16 @@ export { policyViewOf, type PolicyView, type TaskSupport } from './guard/policy-
 export type { GuardAuditEntry, GuardAuditSink } from './guard/audit-port.js';
 export { TASKGUARD_RPC_ERRORS, JSON_RPC, rpcErrorOf, type RpcError } from './wire/rpc-errors.js';
 export { MemoryTaskStore } from './stores/memory.js';
-export { SqliteTaskStore, type SqliteStoreOptions } from './stores/sqlite.js';
-export { PostgresTaskStore, PostgresStoreError, type PostgresStoreOptions } from './stores/postgres.js';
 export {
   ORPHAN_STATUS_MESSAGE, ORPHAN_ERROR_CODE, isLeasedTaskStore,
   type TaskStore, type LeasedTaskStore, type TaskRecord, type TaskOutcome, type ListScope, type CreateResult, type Idempotency,
 } from './stores/types.js';
 export { IDEMPOTENCY_META_KEY } from './guard/idempotency.js';
-export { createHttpHost, type HttpHost, type HttpHostOptions } from './http/host.js';
 export { createTokenVerifier, validateIdentityConfig, principalFromAuthInfo, type IdentityConfig, type Principal } from './identity/index.js';
-export { openAuditLog, verifyAuditLog, AuditLog, FileSink, type AuditRecord, type AuditEntry, type AuditVerifyResult, type FsyncPolicy } from './audit/index.js';
-export {
-  openDbAuditLog, openSqliteAuditTable, openPostgresAuditTable, verifyAuditChain, DbAuditSink, type AuditTable, type OpenDbAuditLogOptions,
-} from './audit/index.js';
+// The audit log in a JSONL file; the database tables are `taskguard/audit/*`. Not through './audit/index.js',
+// which also re-exports the SQLite table and so would load better-sqlite3.
+export { openAuditLog } from './audit/open.js';
+export { verifyAuditLog, type AuditVerifyResult } from './audit/verify.js';
+export { AuditLog } from './audit/log.js';
+export { FileSink, type FsyncPolicy } from './audit/file-sink.js';
+export type { AuditRecord, AuditEntry } from './audit/record.js';
