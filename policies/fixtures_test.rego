@@ -121,6 +121,19 @@ chain_input_from(parent_tool, chained_tool) := {
 	"chain": {"tool": chained_tool, "depth": 1},
 }
 
+# --- the two generations (wire.rego) -----------------------------------------------------------------------
+# The builders above carry no wire: they stand for 2025-11-25, as every input written before the field did.
+
+wire_2025 := "2025-11-25"
+
+wire_2026 := "2026-07-28"
+
+# inp as carried by generation w.
+on_wire(inp, w) := object.union(inp, {"wire": w})
+
+# A 2026-07-28 tools/call that the server would make a task, with the client's declaration of the extension.
+create_2026(tool_name, declared) := override(on_wire(create_input(tool_name), wire_2026), {"request": {"tasks_declared": declared}})
+
 # --- data overrides -----------------------------------------------------------------------------------------
 # Replace a whole top-level document (`with data.tools as tools_with(...)`), never a path inside one:
 # OPA merges a `with data.a.b as v` value into the base document when the policy reads data.a, so fields

@@ -36,6 +36,9 @@ known_op(o) if o == "chain"
 # field would leave the whole rule undefined instead).
 deny contains "unknown_operation" if not known_op(object.get(input, "op", null))
 
+# An absent wire is 2025-11-25 (wire.rego); one that is present must be a generation this policy knows.
+deny contains "wire_unknown" if not known_wire(object.get(input, "wire", "2025-11-25"))
+
 deny contains reason if some reason in principal_denials
 
 deny contains reason if {

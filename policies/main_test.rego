@@ -34,10 +34,8 @@ test_main_missing_operation_never_allows if {
 	not allows(object.remove(list_input, ["op"]))
 }
 
-# KNOWN BUG: this rule fails today, so it is deliberately not a test_ (a todo_ test would make `opa test`
-# exit non-zero). With input.op absent, `not known_op(input.op)` is undefined rather than true (OPA hoists the
-# undefined input.op out of the negation), so unknown_operation is never reported and an otherwise valid
-# caller gets no decision at all. Rename to test_ once main.rego is fixed.
+# main.rego reads op with object.get: `not known_op(input.op)` would be undefined, not true, with op absent
+# (OPA evaluates the undefined reference outside the negation), and the reason would never be reported.
 test_main_missing_operation if {
 	tasks.decision == denied(["unknown_operation"]) with input as object.remove(list_input, ["op"])
 }
@@ -66,7 +64,7 @@ test_main_bare_operation_denies_with_every_reason_sorted if {
 	tasks.decision == denied(["clock_missing", "principal_incomplete", "unknown_operation"]) with input as {"op": "nope"}
 }
 
-# KNOWN BUG, not run: same cause as bug_test_main_missing_operation; today the reasons lack unknown_operation.
+# The same with nothing at all: every envelope reason is reported (an absent wire is 2025-11-25, not unknown).
 test_main_empty_input_denies_with_every_reason_sorted if {
 	tasks.decision == denied(["clock_missing", "principal_incomplete", "unknown_operation"]) with input as {}
 }

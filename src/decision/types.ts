@@ -5,6 +5,13 @@
 export const OPERATIONS = ['create', 'get', 'result', 'list', 'cancel', 'input', 'chain', 'call'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/**
+ * The protocol generation that carried a request (DESIGN.md section 5). Policies refuse any other value
+ * (`wire_unknown`) and read an absent one as 2025-11-25, the only generation before the field existed.
+ */
+export const WIRES = ['2025-11-25', '2026-07-28'] as const;
+export type Wire = (typeof WIRES)[number];
+
 export const TASK_STATUSES = ['working', 'input_required', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -39,12 +46,25 @@ export interface TaskRecordInput {
   results_read: number;
 }
 
+/** What the request itself says, beyond the tool it names. */
+export interface RequestInput {
+  /** create: the requested TTL, null for no preference. */
+  ttl_ms?: number | null;
+  /**
+   * create and call: the client can take a task. Always true for a 2025-11-25 create (the client asked for
+   * one); on 2026-07-28, whether the request declared the io.modelcontextprotocol/tasks extension.
+   */
+  tasks_declared?: boolean;
+}
+
 export interface DecisionInput {
   op: Operation;
+  /** Absent reads as 2025-11-25; the host always sets it. */
+  wire?: Wire;
   now_ms: number;
   principal: PrincipalInput;
   tool?: { name: string };
-  request?: { ttl_ms: number | null };
+  request?: RequestInput;
   task?: TaskRecordInput;
   chain?: { tool: string; depth: number };
 }

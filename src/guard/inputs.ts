@@ -1,4 +1,4 @@
-import type { DecisionInput, Operation, PrincipalInput, TaskRecordInput } from '../decision/types.js';
+import type { DecisionInput, Operation, PrincipalInput, RequestInput, TaskRecordInput, Wire } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
 import type { TaskRecord } from '../stores/types.js';
 
@@ -36,22 +36,39 @@ export function taskInput(r: TaskRecord): TaskRecordInput {
 
 export interface InputParts {
   op: Operation;
+  /** The generation that carried the request; absent means 2025-11-25, what every caller meant before. */
+  wire?: Wire;
   nowMs: number;
   principal: Principal;
   tool?: string;
   requestedTtlMs?: number | null;
+  /** create and call: the client can take a task (see RequestInput.tasks_declared). */
+  tasksDeclared?: boolean;
   task?: TaskRecord;
   chain?: { tool: string; depth: number };
 }
 
 export function decisionInput(parts: InputParts): DecisionInput {
+  const request = requestInput(parts);
   return {
     op: parts.op,
+    wire: parts.wire ?? '2025-11-25',
     now_ms: parts.nowMs,
     principal: principalInput(parts.principal),
     ...(parts.tool !== undefined ? { tool: { name: parts.tool } } : {}),
-    ...(parts.op === 'create' ? { request: { ttl_ms: parts.requestedTtlMs ?? null } } : {}),
+    ...(request ? { request } : {}),
     ...(parts.task ? { task: taskInput(parts.task) } : {}),
     ...(parts.chain ? { chain: parts.chain } : {}),
   };
+}
+
+/**
+ * Only the operations that start a tool say anything about the request. The defaults keep an unset part
+ * meaning what it meant before the field existed: a create is a client asking for a task (2025-11-25), a
+ * plain call is one that did not declare it can take one.
+ */
+function requestInput(parts: InputParts): RequestInput | undefined {
+  if (parts.op === 'create') return { ttl_ms: parts.requestedTtlMs ?? null, tasks_declared: parts.tasksDeclared ?? true };
+  if (parts.op === 'call') return { tasks_declared: parts.tasksDeclared ?? false };
+  return undefined;
 }
