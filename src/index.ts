@@ -4,7 +4,8 @@ export { loadDecider, createDecider, type Decider, type DeciderOptions } from '.
 export { readBundle, DECISION_ENTRYPOINT, type PolicyBundle, type BundleManifest } from './decision/bundle.js';
 export { parseDecision } from './decision/parse.js';
 export {
-  OPERATIONS, TASK_STATUSES, ENGINE_REASONS,
+  OPERATIONS, TASK_STATUSES, ENGINE_REASONS, WIRES,
+  type Wire, type RequestInput,
   type Operation, type TaskStatus, type Decision, type DecisionInput, type PrincipalInput, type TaskOwner,
   type TaskRecordInput, type StepUpObligation,
 } from './decision/types.js';

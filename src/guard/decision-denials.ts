@@ -12,7 +12,7 @@ const HIDDEN = new Set(['task_missing', 'tenant_mismatch', 'sub_mismatch', 'clie
  * Reasons about the caller alone. They are answered the same whether or not the task exists, so a refused
  * caller (an untrusted actor, say) cannot use them to tell real task ids from made-up ones.
  */
-const CALLER_REASONS = new Set(['actor_not_allowed', 'principal_incomplete', 'clock_missing']);
+const CALLER_REASONS = new Set(['actor_not_allowed', 'principal_incomplete', 'clock_missing', 'wire_unknown']);
 
 /** Operations on one stored task: a denial of any of them must not tell a foreign task from a missing one. */
 const ON_A_TASK = new Set<Operation>(['get', 'result', 'cancel', 'input']);
