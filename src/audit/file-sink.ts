@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, writeSync } from 'node:fs';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskguardError, describeError } from '../errors.js';
 import { fileExists, syncFolder } from './fs.js';
@@ -7,6 +7,9 @@ import { writeHeadFile } from './head.js';
 import type { AuditSink } from './log.js';
 import { SeqWaiters } from './seq-waiters.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
+import { recordLink } from './record-link.js';
+import { rotatedPath } from './series.js';
+import { firstLine, lastCompleteLine } from './tail.js';
 
 /**
  * When records reach the disk. 'always': every record is fsynced before its whenDurable resolves (records
@@ -17,11 +20,51 @@ export type FsyncPolicy = 'always' | 'interval' | 'never';
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
 export const DEFAULT_FSYNC_INTERVAL_MS = 200;
 
+/**
+ * When the live file is rotated: before a record that would take it past maxBytes, or before a record
+ * written maxAgeMs or more after its first one (by the records' own time, so an injected clock rules it).
+ * Either or both; a file always gets at least one record, so a record larger than maxBytes gets a file
+ * of its own.
+ */
+export interface RotationPolicy {
+  maxBytes?: number | undefined;
+  maxAgeMs?: number | undefined;
+}
+
+/** A file just rotated: its path and the seqs it holds. */
+export interface RotatedInfo {
+  file: string;
+  firstSeq: number;
+  lastSeq: number;
+}
+
 export interface FileSinkOptions {
   fsync?: FsyncPolicy;
   intervalMs?: number;
-  /** The last record already in the file, when continuing a chain. */
+  /** The last record of the chain so far, when continuing one (it may sit in the last rotated file). */
   start?: AuditHead;
+  rotate?: RotationPolicy | undefined;
+  /**
+   * Awaited after each rotation, before the next record is written: retention runs here. What it throws is
+   * dropped; it reports its own failures.
+   */
+  afterRotate?: ((rotated: RotatedInfo) => Promise<void> | void) | undefined;
+}
+
+interface Entry {
+  line: string;
+  seq: number;
+  hash: string;
+  timeMs: number;
+}
+
+/** What the live file holds, for deciding when to rotate it. */
+interface LiveFile {
+  bytes: number;
+  records: number;
+  firstSeq: number;
+  firstTimeMs: number;
+  lastTimeMs: number;
 }
 
 /** 'written': handed to the OS; 'synced': fsynced. */
@@ -32,7 +75,7 @@ type Level = 'written' | 'synced';
  * carries complete lines only, and a write is not started until the previous one finished.
  */
 export class FileSink implements AuditSink {
-  private pending: string[] = [];
+  private pending: Entry[] = [];
   private pendingLast: AuditHead;
   private written: AuditHead;
   private synced: AuditHead;
@@ -48,10 +91,11 @@ export class FileSink implements AuditSink {
 
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private handle: FileHandle,
     readonly policy: FsyncPolicy,
     intervalMs: number,
     start: AuditHead,
+    private readonly rotation: { policy: RotationPolicy; live: LiveFile; after: FileSinkOptions['afterRotate'] } | undefined,
   ) {
     this.pendingLast = start;
     this.written = start;
@@ -74,7 +118,9 @@ export class FileSink implements AuditSink {
     const intervalMs = options.intervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
     if (!Number.isFinite(intervalMs) || intervalMs < 1) throw new TaskguardError('audit_invalid', 'intervalMs must be at least 1');
     const start = options.start ?? { seq: 0, hash: GENESIS_HASH };
+    const rotate = options.rotate === undefined ? undefined : checkRotation(options.rotate);
     let handle: FileHandle | undefined;
+    let live: LiveFile | undefined;
     try {
       const created = !(await fileExists(file));
       // Appending a new chain after existing records would make the file unverifiable from that line on.
@@ -88,18 +134,20 @@ export class FileSink implements AuditSink {
         await handle.sync();
         await writeHeadFile(file, start);
       }
+      if (rotate) live = await liveFileOf(file, start);
     } catch (err) {
       await handle?.close().catch(() => {});
       if (err instanceof TaskguardError) throw err;
       throw new TaskguardError('audit_io', `cannot open audit log ${file}: ${describeError(err)}`, { cause: err });
     }
-    return new FileSink(file, handle, policy, intervalMs, start);
+    const rotation = rotate && live ? { policy: rotate, live, after: options.afterRotate } : undefined;
+    return new FileSink(file, handle, policy, intervalMs, start, rotation);
   }
 
   write(record: AuditRecord): void {
     if (this.failure) throw this.failure;
     if (this.closing) throw new TaskguardError('audit_io', 'audit log is closed');
-    this.pending.push(`${recordLine(record)}\n`);
+    this.pending.push({ line: `${recordLine(record)}\n`, seq: record.seq, hash: record.hash, timeMs: record.time_ms });
     this.pendingLast = { seq: record.seq, hash: record.hash };
     this.timer?.ref();
     this.schedule();
@@ -159,12 +207,9 @@ export class FileSink implements AuditSink {
     try {
       while (this.pending.length > 0 || this.synced.seq < this.wantedSync()) {
         if (this.pending.length > 0) {
-          const batch = this.pending.join('');
-          const last = this.pendingLast;
+          const batch = this.pending;
           this.pending = [];
-          await writeAll(this.handle, Buffer.from(batch, 'utf8'));
-          this.written = last;
-          this.settle();
+          await this.writeBatch(batch);
         }
         // Records still pending are written on the next turn, before this sync can be considered done.
         if (this.synced.seq < Math.min(this.wantedSync(), this.written.seq)) {
@@ -183,6 +228,73 @@ export class FileSink implements AuditSink {
     }
   }
 
+  /** Writes a batch, rotating at the record boundaries where the policy says so. */
+  private async writeBatch(batch: Entry[]): Promise<void> {
+    const rotation = this.rotation;
+    if (!rotation) return this.writeEntries(batch, 0, batch.length);
+    const { policy, live } = rotation;
+    let from = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i] as Entry;
+      const bytes = Buffer.byteLength(entry.line, 'utf8');
+      const tooBig = policy.maxBytes !== undefined && live.bytes + bytes > policy.maxBytes;
+      const tooOld = policy.maxAgeMs !== undefined && entry.timeMs - live.firstTimeMs >= policy.maxAgeMs;
+      if (live.records > 0 && (tooBig || tooOld)) {
+        await this.writeEntries(batch, from, i);
+        from = i;
+        await this.rotate();
+      }
+      if (live.records === 0) {
+        live.firstSeq = entry.seq;
+        live.firstTimeMs = entry.timeMs;
+      }
+      live.records += 1;
+      live.bytes += bytes;
+      live.lastTimeMs = entry.timeMs;
+    }
+    await this.writeEntries(batch, from, batch.length);
+  }
+
+  private async writeEntries(batch: Entry[], from: number, to: number): Promise<void> {
+    const last = batch[to - 1];
+    if (to <= from || !last) return;
+    const entries = from === 0 && to === batch.length ? batch : batch.slice(from, to);
+    const text = entries.map((e) => e.line).join('');
+    await writeAll(this.handle, Buffer.from(text, 'utf8'));
+    this.written = { seq: last.seq, hash: last.hash };
+    this.settle();
+  }
+
+  /**
+   * Closes the live file as a rotated one and starts a new live file, in an order a crash at any step
+   * leaves recoverable: the file's records are fsynced and named by the head first, then it is renamed (an
+   * existing name is never replaced), then the new live file is created (exclusively) and the folder fsynced.
+   * A crash before the rename leaves the file as it was; after it, openAuditLog finds the head naming the
+   * rotated file's last record and finishes the rotation. The new file's first record follows the head.
+   */
+  private async rotate(): Promise<void> {
+    const rotation = this.rotation as NonNullable<FileSink['rotation']>;
+    const { live } = rotation;
+    const covered = this.written;
+    await this.handle.sync();
+    await writeHeadFile(this.file, covered);
+    this.synced = covered;
+    this.settle();
+    const target = rotatedPath(this.file, live.firstSeq, live.lastTimeMs);
+    if (await fileExists(target)) throw new Error(`cannot rotate to ${path.basename(target)}: a file of that name exists`);
+    await this.handle.close();
+    await rename(this.file, target);
+    this.handle = await open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o600);
+    await syncFolder(path.dirname(this.file));
+    const info: RotatedInfo = { file: target, firstSeq: live.firstSeq, lastSeq: covered.seq };
+    Object.assign(live, emptyLive(covered.seq + 1));
+    try {
+      await rotation.after?.(info);
+    } catch {
+      // The hook reports its own failures; a retention pass that failed must not stop the audit log.
+    }
+  }
+
   private wantedSync(): number {
     return this.policy === 'always' ? this.pendingLast.seq : this.syncTarget;
   }
@@ -198,6 +310,28 @@ export class FileSink implements AuditSink {
     this.pending = [];
     for (const listener of this.failureListeners) listener(this.failure);
   }
+}
+
+function checkRotation(policy: RotationPolicy): RotationPolicy {
+  for (const key of ['maxBytes', 'maxAgeMs'] as const) {
+    const value = policy[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new TaskguardError('audit_invalid', `rotate.${key} must be a whole number of at least 1`);
+  }
+  return { maxBytes: policy.maxBytes, maxAgeMs: policy.maxAgeMs };
+}
+
+function emptyLive(nextSeq: number): LiveFile {
+  return { bytes: 0, records: 0, firstSeq: nextSeq, firstTimeMs: 0, lastTimeMs: 0 };
+}
+
+/** Size and first and last record of an existing live file, which has verified before it is opened. */
+async function liveFileOf(file: string, start: AuditHead): Promise<LiveFile> {
+  const { size } = await stat(file);
+  if (size === 0) return emptyLive(start.seq + 1);
+  const first = recordLink(await firstLine(file));
+  const last = recordLink(await lastCompleteLine(file));
+  if (!first || !last) throw new TaskguardError('audit_invalid', `audit log ${file} does not start and end with whole records: open it with openAuditLog`);
+  return { bytes: size, records: last.seq - first.seq + 1, firstSeq: first.seq, firstTimeMs: first.timeMs, lastTimeMs: last.timeMs };
 }
 
 /**

@@ -1,18 +1,23 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeProblem } from '../audit/chain-scan.js';
+import { checkpointFileOf } from '../audit/checkpoint.js';
+import { parseRotatedPath } from '../audit/series.js';
+import { isSeries, verifyAuditSeries } from '../audit/series-verify.js';
 import { displayChainName, isChainName, MAX_CHAIN_NAME } from '../audit/chain-name.js';
 import type { AuditTable } from '../audit/db-table.js';
 import { verifyAuditChain } from '../audit/db-verify.js';
 import { openPostgresAuditTable } from '../audit/postgres-table.js';
 import { openSqliteAuditTable } from '../audit/sqlite-table.js';
 import { verifyAuditLog, type AuditVerifyOptions } from '../audit/verify.js';
-import { TaskguardError } from '../errors.js';
+import { TaskguardError, describeError } from '../errors.js';
 import type { CliIo } from './io.js';
 
 // The file form stays last: `taskguard --help` puts the command's summary right after it.
 export const auditUsage = [
   'taskguard audit verify (--sqlite DBFILE | --postgres [--schema NAME]) [--chain NAME]',
-  '  taskguard audit verify FILE [--head sidecar|none|SEQ:HASH]',
+  '  taskguard audit verify FILE|DIR [--head sidecar|none|SEQ:HASH]',
 ].join('\n');
 
 /** Where --postgres finds its connection string: an environment variable, never an argument ps can show. */
@@ -29,7 +34,9 @@ const options = {
 /**
  * `audit verify`: checks a log's hash chain and its end against its head. For a FILE, the head is the
  * `<file>.head` sidecar by default, and the command prints one line, `ok: ...` (exit 0) or
- * `FAIL line L (seq S): KIND: detail` (exit 1). For a database, each chain (or the one named) is checked
+ * `FAIL line L (seq S): KIND: detail` (exit 1). A live file with rotated files or a checkpoint beside it,
+ * or a DIR holding one log, is checked as a whole series (see verifySeries); a rotated file named on its
+ * own is checked alone. For a database, each chain (or the one named) is checked
  * against its head row and gets a line, `ok chain NAME: ...` or `FAIL chain NAME pos P (seq S): ...`; any
  * FAIL exits 1.
  */
@@ -44,18 +51,77 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (values.chain !== undefined || values.schema !== undefined) throw usage('--chain and --schema go with --sqlite or --postgres');
   const [file, ...extra] = files;
-  if (file === undefined || extra.length > 0) throw usage('exactly one FILE is required');
-  return verifyFile(file, parseHead(values.head ?? 'sidecar'), io);
+  if (file === undefined || extra.length > 0) throw usage('exactly one FILE or DIR is required');
+  const head = parseHead(values.head ?? 'sidecar');
+  const live = await seriesToVerify(file);
+  return live === undefined ? verifyFile(file, head, io) : verifySeries(live, head, io);
 }
 
 async function verifyFile(file: string, head: NonNullable<AuditVerifyOptions['head']>, io: CliIo): Promise<number> {
   const result = await verifyAuditLog(file, { head });
+  const rotated = parseRotatedPath(file);
+  if (rotated) io.err(`note: ${path.basename(file)} is a rotated file, checked alone; verify ${path.basename(rotated.live)} or its folder to check the whole series`);
   if (result.problem) {
     io.out(`FAIL ${describeProblem(result.problem)}`);
     return 1;
   }
   if (head === 'sidecar' && !result.headChecked) io.err('note: no head file, so records cut from the end would not show');
   io.out(`ok: ${result.records} records, last seq ${result.lastSeq}, last hash ${result.lastHash}`);
+  return 0;
+}
+
+/**
+ * The live file whose whole series `target` asks for: a folder holding one series, or a live file with
+ * rotated files or a checkpoint beside it. Undefined: one file, checked alone (a log never rotated, or a
+ * rotated file named on purpose).
+ */
+async function seriesToVerify(target: string): Promise<string | undefined> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(target)).isDirectory();
+  } catch {
+    return undefined; // verifyAuditLog says why it cannot be read
+  }
+  if (!isDir) return parseRotatedPath(target) === undefined && (await isSeries(target)) ? target : undefined;
+  const logs = await logsIn(target);
+  if (logs.length === 1) return logs[0];
+  if (logs.length === 0) throw new TaskguardError('audit_invalid', `no audit log in ${target}: no head file and no rotated files`);
+  throw new TaskguardError('audit_invalid', `${target} holds ${logs.length} audit logs (${logs.map((l) => path.basename(l)).join(', ')}): name the live file of one`);
+}
+
+/** Live files in `dir`: those with a head file or with rotated files. */
+async function logsIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw new TaskguardError('audit_io', `cannot read folder ${dir}: ${describeError(err)}`, { cause: err });
+  }
+  const logs = new Set<string>();
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (name.endsWith('.head')) logs.add(full.slice(0, -'.head'.length));
+    const rotated = parseRotatedPath(full);
+    if (rotated) logs.add(rotated.live);
+  }
+  return [...logs].sort();
+}
+
+/**
+ * A series: one line per file, `ok NAME: N records, seq A to B`, then `ok: F files, N records, last seq S,
+ * last hash H`; or, at the first problem, `FAIL NAME line L (seq S): KIND: detail`, exit 1.
+ */
+async function verifySeries(live: string, head: NonNullable<AuditVerifyOptions['head']>, io: CliIo): Promise<number> {
+  const result = await verifyAuditSeries(live, { head });
+  if (result.checkpoint) io.out(`pruned: the records before seq ${result.checkpoint.seq} were deleted by retention (${path.basename(checkpointFileOf(live))})`);
+  for (const name of result.leftovers) io.err(`note: ${name} lies before the checkpoint, left by an interrupted retention pass: not checked`);
+  for (const f of result.files) io.out(`ok ${f.name}: ${f.records} records${f.records > 0 ? `, seq ${f.firstSeq} to ${f.lastSeq}` : ''}`);
+  if (result.problem) {
+    io.out(`FAIL ${result.problemFile ?? path.basename(live)} ${describeProblem(result.problem)}`);
+    return 1;
+  }
+  if (head === 'sidecar' && !result.headChecked) io.err('note: no head file, so records cut from the end would not show');
+  io.out(`ok: ${result.files.length} files, ${result.records} records, last seq ${result.lastSeq}, last hash ${result.lastHash}`);
   return 0;
 }
 

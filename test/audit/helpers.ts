@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -47,4 +47,21 @@ export function readLines(file: string): string[] {
 
 export function writeLines(file: string, lines: string[]): void {
   writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+}
+
+/** A clock tests move by hand: `now()` reads it, `advance(ms)` moves it. */
+export function manualClock(startMs = Date.UTC(2026, 11, 1, 8, 0, 0)): { now: () => number; advance: (ms: number) => void } {
+  let t = startMs;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/** The folder's file names, sorted: what rotation and retention left there. */
+export function namesIn(file: string): string[] {
+  return readdirSync(path.dirname(file)).sort();
+}
+
+/** The rotated files beside `file`, oldest first, by full path. */
+export function rotatedBeside(file: string): string[] {
+  const stem = path.basename(file, '.jsonl');
+  return namesIn(file).filter((n) => n.startsWith(`${stem}.`) && /^\S+\.\d{16}\..+Z\.jsonl$/.test(n)).map((n) => path.join(path.dirname(file), n));
 }

@@ -1,0 +1,95 @@
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { TaskguardError, describeError } from '../errors.js';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
+import { fileExists, syncFolder } from './fs.js';
+import { recordLink, type RecordLink } from './record-link.js';
+import { listRotated, type RotatedFile } from './series.js';
+import { firstLine, lastCompleteLine } from './tail.js';
+
+/** Which rotated files retention deletes: those beyond the maxFiles newest, and those older than maxAgeMs. */
+export interface SeriesRetention {
+  maxFiles?: number | undefined;
+  maxAgeMs?: number | undefined;
+}
+
+export interface PrunedFile {
+  file: string;
+  firstSeq: number;
+  lastSeq: number;
+  /** Why it went, as the info line says. */
+  why: string;
+}
+
+export interface PruneSeriesOptions {
+  /** Epoch milliseconds; a file's age is from the time of its last record (in its name). Default Date.now. */
+  now?: number;
+  /** One line per file deleted. */
+  onInfo?: (line: string) => void;
+}
+
+/**
+ * Deletes the oldest rotated files of `live`'s series that the retention policy names, never the live file,
+ * and only a run of the oldest: the kept series stays whole. Before deleting anything it writes the
+ * checkpoint (the first kept record's seq and the hash it follows) and fsyncs it, so a crash midway leaves
+ * files the checkpoint already covers, which the next pass deletes and verification skips. Refuses, deleting
+ * nothing, when the files at the cut do not link: a broken chain is evidence, not something to prune away.
+ */
+export async function pruneAuditSeries(live: string, retention: SeriesRetention, options: PruneSeriesOptions = {}): Promise<PrunedFile[]> {
+  const now = options.now ?? Date.now();
+  try {
+    const rotated = await listRotated(live);
+    const checkpoint = await readCheckpointFile(live);
+    if (checkpoint.state === 'invalid') throw new TaskguardError('audit_invalid', `${checkpoint.detail}: retention deletes nothing`);
+    const keptFrom = checkpoint.state === 'ok' ? checkpoint.value.seq : 0;
+    const doomed: { file: RotatedFile; why: string }[] = [];
+    for (const [i, file] of rotated.entries()) {
+      const why = reason(file, i, rotated.length, keptFrom, retention, now);
+      if (why === undefined) break;
+      doomed.push({ file, why });
+    }
+    const lastDoomed = doomed.at(-1);
+    if (!lastDoomed) return [];
+    const cut = await lastRecordOf(lastDoomed.file);
+    await checkLink(cut, rotated[doomed.length]?.path ?? live, lastDoomed.file.name);
+    if (cut.seq + 1 > keptFrom) await writeCheckpointFile(live, { seq: cut.seq + 1, prevHash: cut.hash });
+    const pruned: PrunedFile[] = [];
+    for (const [i, { file, why }] of doomed.entries()) {
+      const lastSeq = i + 1 < doomed.length ? (doomed[i + 1] as { file: RotatedFile }).file.firstSeq - 1 : cut.seq;
+      await unlink(file.path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      const done = { file: file.path, firstSeq: file.firstSeq, lastSeq, why };
+      pruned.push(done);
+      options.onInfo?.(`retention deleted ${file.name} (seq ${file.firstSeq} to ${lastSeq}): ${why}`);
+    }
+    await syncFolder(path.dirname(live));
+    return pruned;
+  } catch (err) {
+    if (err instanceof TaskguardError) throw err;
+    throw new TaskguardError('audit_io', `cannot prune the audit series of ${live}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+function reason(file: RotatedFile, index: number, count: number, keptFrom: number, retention: SeriesRetention, now: number): string | undefined {
+  if (file.firstSeq < keptFrom) return 'before the checkpoint, left by an interrupted retention pass';
+  if (retention.maxFiles !== undefined && index < count - retention.maxFiles) return `beyond the ${retention.maxFiles} newest rotated files`;
+  if (retention.maxAgeMs !== undefined && now - file.timeMs >= retention.maxAgeMs) return `older than ${retention.maxAgeMs} ms`;
+  return undefined;
+}
+
+async function lastRecordOf(file: RotatedFile): Promise<RecordLink> {
+  const last = recordLink(await lastCompleteLine(file.path));
+  if (!last || last.seq < file.firstSeq) throw new TaskguardError('audit_invalid', `${file.name} does not end in a whole record: retention deletes nothing`);
+  return last;
+}
+
+/** The file kept right after the cut must start with the record after it (a live file may still be empty). */
+async function checkLink(cut: RecordLink, next: string, cutName: string): Promise<void> {
+  const text = (await fileExists(next)) ? await firstLine(next) : undefined;
+  if (text === undefined) return;
+  const first = recordLink(text);
+  if (!first || first.seq !== cut.seq + 1 || first.prevHash !== cut.hash) {
+    throw new TaskguardError('audit_invalid', `${path.basename(next)} does not follow ${cutName}: retention deletes nothing`);
+  }
+}
