@@ -33,7 +33,8 @@ export interface PruneSeriesOptions {
  * and only a run of the oldest: the kept series stays whole. Before deleting anything it writes the
  * checkpoint (the first kept record's seq and the hash it follows) and fsyncs it, so a crash midway leaves
  * files the checkpoint already covers, which the next pass deletes and verification skips. Refuses, deleting
- * nothing, when the files at the cut do not link: a broken chain is evidence, not something to prune away.
+ * nothing, when the files it would delete, or the first one it keeps, do not link: a broken chain is
+ * evidence, not something to prune away.
  */
 export async function pruneAuditSeries(live: string, retention: SeriesRetention, options: PruneSeriesOptions = {}): Promise<PrunedFile[]> {
   const now = options.now ?? Date.now();
@@ -48,19 +49,24 @@ export async function pruneAuditSeries(live: string, retention: SeriesRetention,
       if (why === undefined) break;
       doomed.push({ file, why });
     }
-    const lastDoomed = doomed.at(-1);
-    if (!lastDoomed) return [];
-    const cut = await lastRecordOf(lastDoomed.file);
-    await checkLink(cut, rotated[doomed.length]?.path ?? live, lastDoomed.file.name);
+    if (doomed.length === 0) return [];
+    // Every link from the first file deleted to the first file kept must hold: a gap or an edit among them
+    // is evidence, and deleting it would leave a series that verifies.
+    const lasts: RecordLink[] = [];
+    for (const [i, { file }] of doomed.entries()) {
+      const last = await lastRecordOf(file);
+      await checkLink(last, rotated[i + 1]?.path ?? live, file.name);
+      lasts.push(last);
+    }
+    const cut = lasts.at(-1) as RecordLink;
     if (cut.seq + 1 > keptFrom) await writeCheckpointFile(live, { seq: cut.seq + 1, prevHash: cut.hash });
     const pruned: PrunedFile[] = [];
     for (const [i, { file, why }] of doomed.entries()) {
-      const lastSeq = i + 1 < doomed.length ? (doomed[i + 1] as { file: RotatedFile }).file.firstSeq - 1 : cut.seq;
+      const lastSeq = (lasts[i] as RecordLink).seq;
       await unlink(file.path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
-      const done = { file: file.path, firstSeq: file.firstSeq, lastSeq, why };
-      pruned.push(done);
+      pruned.push({ file: file.path, firstSeq: file.firstSeq, lastSeq, why });
       options.onInfo?.(`retention deleted ${file.name} (seq ${file.firstSeq} to ${lastSeq}): ${why}`);
     }
     await syncFolder(path.dirname(live));
@@ -84,7 +90,7 @@ async function lastRecordOf(file: RotatedFile): Promise<RecordLink> {
   return last;
 }
 
-/** The file kept right after the cut must start with the record after it (a live file may still be empty). */
+/** The file after `cut`'s must start with the record after it (a live file may still be empty). */
 async function checkLink(cut: RecordLink, next: string, cutName: string): Promise<void> {
   const text = (await fileExists(next)) ? await firstLine(next) : undefined;
   if (text === undefined) return;

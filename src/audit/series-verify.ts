@@ -81,36 +81,58 @@ async function unchanged(live: string, before: Listing): Promise<boolean> {
 }
 
 async function scanSeries(live: string, listing: Listing, options: AuditVerifyOptions): Promise<AuditSeriesResult> {
-  const { head, headProblem } = await resolveHead(live, options.head ?? 'sidecar');
+  const headOption = options.head ?? 'sidecar';
   const files: SeriesFile[] = [];
   const cp = listing.checkpoint;
   if (cp.state === 'invalid') {
-    const ctx: Context = { files, leftovers: [], headChecked: head !== undefined, checkpoint: undefined, records: 0, last: { seq: 0, hash: GENESIS_HASH } };
+    const ctx: Context = { files, leftovers: [], headChecked: headOption !== 'none', checkpoint: undefined, records: 0, last: { seq: 0, hash: GENESIS_HASH } };
     return outcome(ctx, { line: 0, kind: 'checkpoint_mismatch', detail: cp.detail }, path.basename(checkpointFileOf(live)));
   }
   const checkpoint = cp.state === 'ok' ? cp.value : undefined;
-  const kept = listing.rotated.filter((f) => !checkpoint || f.firstSeq >= checkpoint.seq);
-  const leftovers = listing.rotated.filter((f) => !kept.includes(f)).map((f) => f.name);
-  const firstSeqs = new Set(kept.map((f) => f.firstSeq));
+  let rotated = listing.rotated.filter((f) => !checkpoint || f.firstSeq >= checkpoint.seq);
+  const leftovers = listing.rotated.filter((f) => !rotated.includes(f)).map((f) => f.name);
   let start: ChainStart = checkpoint ? { from: 'checkpoint', seq: checkpoint.seq - 1, hash: checkpoint.prevHash } : GENESIS_START;
-  const ctx: Context = { files, leftovers, headChecked: head !== undefined, checkpoint, records: 0, last: startBefore(start) ?? { seq: 0, hash: GENESIS_HASH } };
-  const chain = [...kept.map((f) => ({ file: f.path, namedSeq: f.firstSeq as number | undefined })), { file: live, namedSeq: undefined }];
-  for (const [i, { file, namedSeq }] of chain.entries()) {
-    const isLive = i === chain.length - 1;
-    const name = path.basename(file);
-    const named = namedSeq === undefined ? undefined : await nameProblem(file, namedSeq, firstSeqs);
-    if (named) return outcome(ctx, named, name);
-    const result = await verifyFileFrom(file, start, isLive ? head : undefined, isLive ? headProblem : undefined);
-    ctx.records += result.records;
-    ctx.last = { seq: result.lastSeq, hash: result.lastHash };
-    if (result.problem) return outcome(ctx, result.problem, name);
-    if (!isLive && result.records === 0) {
-      return outcome(ctx, { line: 1, kind: 'truncated', detail: `${name} holds no records, which a rotated file always does` }, name);
+  const ctx: Context = { files, leftovers, headChecked: headOption !== 'none', checkpoint, records: 0, last: startBefore(start) ?? { seq: 0, hash: GENESIS_HASH } };
+  for (let round = 0; ; round++) {
+    const firstSeqs = new Set(rotated.map((f) => f.firstSeq));
+    for (const f of rotated) {
+      const named = await nameProblem(f.path, f.firstSeq, firstSeqs);
+      if (named) return outcome(ctx, named, f.name);
+      const result = await verifyFileFrom(f.path, start, undefined);
+      if (!take(ctx, f.name, result)) return outcome(ctx, result.problem, f.name);
+      if (result.records === 0) return outcome(ctx, { line: 1, kind: 'truncated', detail: `${f.name} holds no records, which a rotated file always does` }, f.name);
+      start = { from: 'file', seq: result.lastSeq, hash: result.lastHash, file: f.name };
     }
-    files.push({ name, records: result.records, firstSeq: result.lastSeq - result.records + 1, lastSeq: result.lastSeq });
-    start = { from: 'file', seq: result.lastSeq, hash: result.lastHash, file: name };
+    // The head is read right before the live file: one read earlier may name a file rotated since.
+    const { head, headProblem } = await resolveHead(live, headOption);
+    ctx.headChecked = head !== undefined;
+    const result = await verifyFileFrom(live, start, head, headProblem);
+    if (result.ok) {
+      take(ctx, path.basename(live), result);
+      return outcome(ctx);
+    }
+    // The writer may have rotated the live file while it was being read: the files rotated since come next.
+    const newest = rotated.at(-1)?.firstSeq ?? checkpoint?.seq ?? 0;
+    const since = round < MAX_ROUNDS ? (await list(live)).rotated.filter((f) => f.firstSeq > newest) : [];
+    if (since.length === 0) {
+      ctx.records += result.records;
+      ctx.last = { seq: result.lastSeq, hash: result.lastHash };
+      return outcome(ctx, result.problem, path.basename(live));
+    }
+    rotated = since;
   }
-  return outcome(ctx);
+}
+
+/** How often a scan follows a live file rotated under it before it reports what it found. */
+const MAX_ROUNDS = 50;
+
+/** Counts a file that verified (true), or the records before its problem (false). */
+function take(ctx: Context, name: string, result: AuditVerifyResult): boolean {
+  ctx.records += result.records;
+  ctx.last = { seq: result.lastSeq, hash: result.lastHash };
+  if (result.problem) return false;
+  ctx.files.push({ name, records: result.records, firstSeq: result.lastSeq - result.records + 1, lastSeq: result.lastSeq });
+  return true;
 }
 
 interface Context {
@@ -123,7 +145,7 @@ interface Context {
   last: { seq: number; hash: string };
 }
 
-function outcome(ctx: Context, problem?: AuditProblem, problemFile?: string): AuditSeriesResult {
+function outcome(ctx: Context, problem?: AuditProblem | undefined, problemFile?: string): AuditSeriesResult {
   const result: AuditSeriesResult = {
     ok: problem === undefined, records: ctx.records, lastSeq: ctx.last.seq, lastHash: ctx.last.hash, headChecked: ctx.headChecked,
     files: ctx.files, leftovers: ctx.leftovers,
