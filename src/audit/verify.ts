@@ -86,12 +86,13 @@ export async function verifyAuditLines(lines: AuditLineSource, head?: AuditHead)
 
 /**
  * The scan behind verifyAuditLines, for callers that have already judged the head: `headProblem` is
- * reported when the records themselves verify.
+ * reported when the records themselves verify. `start` is what the first record follows.
  */
 export async function scanLines(
   lines: AuditLineSource, head: AuditHead | undefined, headProblem: AuditProblem | undefined, unit: PositionUnit,
+  start: ChainStart = GENESIS_START,
 ): Promise<AuditVerifyResult> {
-  const scan = new ChainScan(head, unit);
+  const scan = new ChainScan(head, unit, start);
   for await (const item of lines) {
     const done = typeof item === 'string' ? scan.take(item, false, true) : scan.take(item.line, false, true, item.pos);
     if (done) break;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { openAuditLog, type OpenAuditLogOptions } from '../../src/audit/open.js';
-import type { AuditEntry } from '../../src/audit/record.js';
+import type { AuditEntry, AuditRecord } from '../../src/audit/record.js';
 
 export const REVISION = 'a'.repeat(64);
 export const alice = { tenant: 'acme', sub: 'alice', client_id: 'reports-agent' };
@@ -64,4 +64,14 @@ export function namesIn(file: string): string[] {
 export function rotatedBeside(file: string): string[] {
   const stem = path.basename(file, '.jsonl');
   return namesIn(file).filter((n) => n.startsWith(`${stem}.`) && /^\S+\.\d{16}\..+Z\.jsonl$/.test(n)).map((n) => path.join(path.dirname(file), n));
+}
+
+/** A rotated series holding seq 1 to `count`, about four records a file (rotated at 2200 bytes), closed. */
+export async function writeSeries(count: number): Promise<{ file: string; rotated: string[]; records: AuditRecord[] }> {
+  const file = tempLogFile();
+  const log = await openAuditLog({ file, fsync: 'never', rotate: { maxBytes: 2200 } });
+  const records: AuditRecord[] = [];
+  for (let i = 1; i <= count; i++) records.push(log.append(i % 2 === 0 ? lifecycle(i) : decision(i)));
+  await log.close();
+  return { file, rotated: rotatedBeside(file), records };
 }

@@ -6,17 +6,9 @@ import { openAuditLog } from '../../src/audit/open.js';
 import { hashRecord, type AuditRecord } from '../../src/audit/record.js';
 import { verifyAuditSeries } from '../../src/audit/series-verify.js';
 import { verifyAuditLog, type AuditProblem } from '../../src/audit/verify.js';
-import { decision, lifecycle, readLines, rotatedBeside, tempLogFile, writeLines } from './helpers.js';
+import { decision, readLines, rotatedBeside, tempLogFile, writeLines, writeSeries } from './helpers.js';
 
-/** A series of about 8 files (4 records each) holding seq 1 to 30. */
-async function series(count = 30): Promise<{ file: string; rotated: string[]; records: AuditRecord[] }> {
-  const file = tempLogFile();
-  const log = await openAuditLog({ file, fsync: 'never', rotate: { maxBytes: 2200 } });
-  const records: AuditRecord[] = [];
-  for (let i = 1; i <= count; i++) records.push(log.append(i % 2 === 0 ? lifecycle(i) : decision(i)));
-  await log.close();
-  return { file, rotated: rotatedBeside(file), records };
-}
+const series = (count = 30) => writeSeries(count);
 
 function where(r: { problem?: AuditProblem; problemFile?: string }): [string | undefined, number | undefined, number | undefined, string | undefined] {
   return [r.problemFile, r.problem?.line, r.problem?.seq, r.problem?.kind];
