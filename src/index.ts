@@ -25,6 +25,7 @@ export { IDEMPOTENCY_META_KEY } from './tasks/idempotency.js';
 export { createHttpHost, type HttpHost, type HttpHostOptions } from './http/host.js';
 export { createTokenVerifier, validateIdentityConfig, principalFromAuthInfo, type IdentityConfig, type Principal } from './identity/index.js';
 export { openAuditLog, verifyAuditLog, AuditLog, FileSink, type AuditRecord, type AuditEntry, type AuditVerifyResult, type FsyncPolicy } from './audit/index.js';
+export { verifyAuditSeries, pruneAuditSeries, pruneAuditChain, type AuditSeriesResult, type SeriesRetention, type ChainRetention, type RotationPolicy } from './audit/index.js';
 export {
   openDbAuditLog, openSqliteAuditTable, openPostgresAuditTable, verifyAuditChain, DbAuditSink, type AuditTable, type OpenDbAuditLogOptions,
 } from './audit/index.js';
