@@ -7,9 +7,8 @@ import { writeHeadFile } from './head.js';
 import type { AuditSink } from './log.js';
 import { SeqWaiters } from './seq-waiters.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
-import { recordLink } from './record-link.js';
+import { checkRotation, LiveFile, type RotatedInfo, type RotationPolicy } from './rotation.js';
 import { rotatedPath } from './series.js';
-import { firstLine, lastCompleteLine } from './tail.js';
 
 /**
  * When records reach the disk. 'always': every record is fsynced before its whenDurable resolves (records
@@ -19,24 +18,6 @@ import { firstLine, lastCompleteLine } from './tail.js';
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
 export const DEFAULT_FSYNC_INTERVAL_MS = 200;
-
-/**
- * When the live file is rotated: before a record that would take it past maxBytes, or before a record
- * written maxAgeMs or more after its first one (by the records' own time, so an injected clock rules it).
- * Either or both; a file always gets at least one record, so a record larger than maxBytes gets a file
- * of its own.
- */
-export interface RotationPolicy {
-  maxBytes?: number | undefined;
-  maxAgeMs?: number | undefined;
-}
-
-/** A file just rotated: its path and the seqs it holds. */
-export interface RotatedInfo {
-  file: string;
-  firstSeq: number;
-  lastSeq: number;
-}
 
 export interface FileSinkOptions {
   fsync?: FsyncPolicy;
@@ -56,15 +37,6 @@ interface Entry {
   seq: number;
   hash: string;
   timeMs: number;
-}
-
-/** What the live file holds, for deciding when to rotate it. */
-interface LiveFile {
-  bytes: number;
-  records: number;
-  firstSeq: number;
-  firstTimeMs: number;
-  lastTimeMs: number;
 }
 
 /** 'written': handed to the OS; 'synced': fsynced. */
@@ -95,7 +67,7 @@ export class FileSink implements AuditSink {
     readonly policy: FsyncPolicy,
     intervalMs: number,
     start: AuditHead,
-    private readonly rotation: { policy: RotationPolicy; live: LiveFile; after: FileSinkOptions['afterRotate'] } | undefined,
+    private readonly rotation: { live: LiveFile; after: FileSinkOptions['afterRotate'] } | undefined,
   ) {
     this.pendingLast = start;
     this.written = start;
@@ -134,13 +106,13 @@ export class FileSink implements AuditSink {
         await handle.sync();
         await writeHeadFile(file, start);
       }
-      if (rotate) live = await liveFileOf(file, start);
+      if (rotate) live = await LiveFile.of(file, start, rotate);
     } catch (err) {
       await handle?.close().catch(() => {});
       if (err instanceof TaskguardError) throw err;
       throw new TaskguardError('audit_io', `cannot open audit log ${file}: ${describeError(err)}`, { cause: err });
     }
-    const rotation = rotate && live ? { policy: rotate, live, after: options.afterRotate } : undefined;
+    const rotation = live ? { live, after: options.afterRotate } : undefined;
     return new FileSink(file, handle, policy, intervalMs, start, rotation);
   }
 
@@ -232,25 +204,17 @@ export class FileSink implements AuditSink {
   private async writeBatch(batch: Entry[]): Promise<void> {
     const rotation = this.rotation;
     if (!rotation) return this.writeEntries(batch, 0, batch.length);
-    const { policy, live } = rotation;
+    const { live } = rotation;
     let from = 0;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i] as Entry;
       const bytes = Buffer.byteLength(entry.line, 'utf8');
-      const tooBig = policy.maxBytes !== undefined && live.bytes + bytes > policy.maxBytes;
-      const tooOld = policy.maxAgeMs !== undefined && entry.timeMs - live.firstTimeMs >= policy.maxAgeMs;
-      if (live.records > 0 && (tooBig || tooOld)) {
+      if (live.rotatesBefore(bytes, entry.timeMs)) {
         await this.writeEntries(batch, from, i);
         from = i;
         await this.rotate();
       }
-      if (live.records === 0) {
-        live.firstSeq = entry.seq;
-        live.firstTimeMs = entry.timeMs;
-      }
-      live.records += 1;
-      live.bytes += bytes;
-      live.lastTimeMs = entry.timeMs;
+      live.add(entry.seq, bytes, entry.timeMs);
     }
     await this.writeEntries(batch, from, batch.length);
   }
@@ -287,7 +251,7 @@ export class FileSink implements AuditSink {
     this.handle = await open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o600);
     await syncFolder(path.dirname(this.file));
     const info: RotatedInfo = { file: target, firstSeq: live.firstSeq, lastSeq: covered.seq };
-    Object.assign(live, emptyLive(covered.seq + 1));
+    live.restart(covered.seq + 1);
     try {
       await rotation.after?.(info);
     } catch {
@@ -310,28 +274,6 @@ export class FileSink implements AuditSink {
     this.pending = [];
     for (const listener of this.failureListeners) listener(this.failure);
   }
-}
-
-function checkRotation(policy: RotationPolicy): RotationPolicy {
-  for (const key of ['maxBytes', 'maxAgeMs'] as const) {
-    const value = policy[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new TaskguardError('audit_invalid', `rotate.${key} must be a whole number of at least 1`);
-  }
-  return { maxBytes: policy.maxBytes, maxAgeMs: policy.maxAgeMs };
-}
-
-function emptyLive(nextSeq: number): LiveFile {
-  return { bytes: 0, records: 0, firstSeq: nextSeq, firstTimeMs: 0, lastTimeMs: 0 };
-}
-
-/** Size and first and last record of an existing live file, which has verified before it is opened. */
-async function liveFileOf(file: string, start: AuditHead): Promise<LiveFile> {
-  const { size } = await stat(file);
-  if (size === 0) return emptyLive(start.seq + 1);
-  const first = recordLink(await firstLine(file));
-  const last = recordLink(await lastCompleteLine(file));
-  if (!first || !last) throw new TaskguardError('audit_invalid', `audit log ${file} does not start and end with whole records: open it with openAuditLog`);
-  return { bytes: size, records: last.seq - first.seq + 1, firstSeq: first.seq, firstTimeMs: first.timeMs, lastTimeMs: last.timeMs };
 }
 
 /**

@@ -6,9 +6,8 @@ export {
 } from './record.js';
 export { recordShapeProblem } from './record-shape.js';
 export { AuditLog, type AuditLogOptions, type AuditSink, type AuditListener, type AuditRecovery } from './log.js';
-export {
-  FileSink, FSYNC_POLICIES, DEFAULT_FSYNC_INTERVAL_MS, type FsyncPolicy, type FileSinkOptions, type RotationPolicy, type RotatedInfo,
-} from './file-sink.js';
+export { FileSink, FSYNC_POLICIES, DEFAULT_FSYNC_INTERVAL_MS, type FsyncPolicy, type FileSinkOptions } from './file-sink.js';
+export type { RotationPolicy, RotatedInfo } from './rotation.js';
 export { headFileOf, readHeadFile, type HeadFileState } from './head.js';
 export { openAuditLog, type OpenAuditLogOptions } from './open.js';
 export {

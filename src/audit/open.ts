@@ -4,13 +4,14 @@ import { TaskguardError, describeError } from '../errors.js';
 import { describeProblem } from './chain-scan.js';
 import { GENESIS_START, type ChainStart } from './chain-start.js';
 import { readCheckpointFile } from './checkpoint.js';
-import { FileSink, type FileSinkOptions, type RotatedInfo } from './file-sink.js';
+import { FileSink, type FileSinkOptions } from './file-sink.js';
 import { fileExists } from './fs.js';
 import { readHeadFile } from './head.js';
 import { AuditLog, type AuditLogOptions, type AuditRecovery } from './log.js';
 import { GENESIS_HASH, type AuditHead } from './record.js';
 import { recordLink } from './record-link.js';
 import { pruneAuditSeries, type SeriesRetention } from './retention.js';
+import type { RotatedInfo } from './rotation.js';
 import { listRotated, type RotatedFile } from './series.js';
 import { endsWithNewline, lastCompleteLine, lastLineSpan } from './tail.js';
 import { resolveHead, verifyFileFrom, type AuditVerifyResult } from './verify.js';
@@ -104,7 +105,13 @@ async function whatComesBefore(file: string): Promise<{ rotated: RotatedFile[]; 
   const keptFrom = checkpoint.state === 'ok' ? checkpoint.value.seq : 0;
   const newest = rotated.filter((f) => f.firstSeq >= keptFrom).at(-1);
   if (newest) {
-    const last = recordLink(await lastCompleteLine(newest.path).catch(() => undefined));
+    let text: string | undefined;
+    try {
+      text = await lastCompleteLine(newest.path);
+    } catch (err) {
+      throw new TaskguardError('audit_io', `cannot read rotated audit log ${newest.path}: ${describeError(err)}`, { cause: err });
+    }
+    const last = recordLink(text);
     if (!last || last.seq < newest.firstSeq) {
       throw new TaskguardError('audit_invalid', `rotated audit log ${newest.path} does not end in a whole record; refusing to continue its chain`);
     }
