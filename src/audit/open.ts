@@ -9,11 +9,11 @@ import { fileExists } from './fs.js';
 import { readHeadFile } from './head.js';
 import { AuditLog, type AuditLogOptions, type AuditRecovery } from './log.js';
 import { GENESIS_HASH, type AuditHead } from './record.js';
-import { recordLink } from './record-link.js';
 import { pruneAuditSeries, type SeriesRetention } from './retention.js';
 import type { RotatedInfo } from './rotation.js';
 import { listRotated, type RotatedFile } from './series.js';
-import { endsWithNewline, lastCompleteLine, lastLineSpan } from './tail.js';
+import { checkSeriesLinks, type LinkFrom } from './series-links.js';
+import { endsWithNewline, lastLineSpan } from './tail.js';
 import { resolveHead, verifyFileFrom, type AuditVerifyResult } from './verify.js';
 
 export interface OpenAuditLogOptions
@@ -90,7 +90,8 @@ function retention(file: string, retain: SeriesRetention, clock: () => number, o
 
 /**
  * What the live file's first record must follow: the last record of the newest rotated file kept, else the
- * checkpoint retention wrote, else (a log never rotated) the genesis hash.
+ * checkpoint retention wrote, else (a log never rotated) the genesis hash. The kept rotated files must link
+ * from the checkpoint (or seq 1) to there.
  */
 async function whatComesBefore(file: string): Promise<{ rotated: RotatedFile[]; before: ChainStart }> {
   let rotated: RotatedFile[];
@@ -102,23 +103,18 @@ async function whatComesBefore(file: string): Promise<{ rotated: RotatedFile[]; 
     throw new TaskguardError('audit_io', `cannot list the audit series of ${file}: ${describeError(err)}`, { cause: err });
   }
   if (checkpoint.state === 'invalid') throw new TaskguardError('audit_invalid', `audit log ${file}: ${checkpoint.detail}; refusing to continue its chain`);
-  const keptFrom = checkpoint.state === 'ok' ? checkpoint.value.seq : 0;
-  const newest = rotated.filter((f) => f.firstSeq >= keptFrom).at(-1);
-  if (newest) {
-    let text: string | undefined;
-    try {
-      text = await lastCompleteLine(newest.path);
-    } catch (err) {
-      throw new TaskguardError('audit_io', `cannot read rotated audit log ${newest.path}: ${describeError(err)}`, { cause: err });
-    }
-    const last = recordLink(text);
-    if (!last || last.seq < newest.firstSeq) {
-      throw new TaskguardError('audit_invalid', `rotated audit log ${newest.path} does not end in a whole record; refusing to continue its chain`);
-    }
-    return { rotated, before: { from: 'file', seq: last.seq, hash: last.hash, file: newest.name } };
+  const cp = checkpoint.state === 'ok' ? checkpoint.value : undefined;
+  const kept = rotated.filter((f) => !cp || f.firstSeq >= cp.seq);
+  const from: LinkFrom = cp ? { seq: cp.seq - 1, hash: cp.prevHash, what: 'the checkpoint' } : { seq: 0, hash: GENESIS_HASH, what: 'the genesis hash' };
+  // Each file's ends only: scanning every rotated file on every start would cost as much as the series.
+  const links = await checkSeriesLinks(kept, from);
+  if (links.problem) {
+    throw new TaskguardError('audit_invalid', `audit series of ${file} is broken: ${links.problem} (a file is missing, renamed or cut short; taskguard audit verify says more); refusing to continue its chain`);
   }
-  if (checkpoint.state === 'ok') return { rotated, before: { from: 'checkpoint', seq: checkpoint.value.seq - 1, hash: checkpoint.value.prevHash } };
-  return { rotated, before: GENESIS_START };
+  const newest = kept.at(-1);
+  const last = links.lasts.at(-1);
+  if (newest && last) return { rotated, before: { from: 'file', seq: last.seq, hash: last.hash, file: newest.name } };
+  return { rotated, before: cp ? { from: 'checkpoint', seq: cp.seq - 1, hash: cp.prevHash } : GENESIS_START };
 }
 
 /**

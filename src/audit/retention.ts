@@ -5,7 +5,8 @@ import { readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { fileExists, syncFolder } from './fs.js';
 import { recordLink, type RecordLink } from './record-link.js';
 import { listRotated, type RotatedFile } from './series.js';
-import { firstLine, lastCompleteLine } from './tail.js';
+import { checkSeriesLinks } from './series-links.js';
+import { firstLine } from './tail.js';
 
 /** Which rotated files retention deletes: those beyond the maxFiles newest, and those older than maxAgeMs. */
 export interface SeriesRetention {
@@ -52,13 +53,12 @@ export async function pruneAuditSeries(live: string, retention: SeriesRetention,
     if (doomed.length === 0) return [];
     // Every link from the first file deleted to the first file kept must hold: a gap or an edit among them
     // is evidence, and deleting it would leave a series that verifies.
-    const lasts: RecordLink[] = [];
-    for (const [i, { file }] of doomed.entries()) {
-      const last = await lastRecordOf(file);
-      await checkLink(last, rotated[i + 1]?.path ?? live, file.name);
-      lasts.push(last);
-    }
+    const next = rotated[doomed.length];
+    const links = await checkSeriesLinks([...doomed.map((d) => d.file), ...(next ? [next] : [])], undefined);
+    if (links.problem) throw new TaskguardError('audit_invalid', `${links.problem}: retention deletes nothing`);
+    const lasts = links.lasts.slice(0, doomed.length);
     const cut = lasts.at(-1) as RecordLink;
+    if (!next) await checkLiveFollows(cut, live, (doomed.at(-1) as { file: RotatedFile }).file.name);
     if (cut.seq + 1 > keptFrom) await writeCheckpointFile(live, { seq: cut.seq + 1, prevHash: cut.hash });
     const pruned: PrunedFile[] = [];
     for (const [i, { file, why }] of doomed.entries()) {
@@ -84,18 +84,12 @@ function reason(file: RotatedFile, index: number, count: number, keptFrom: numbe
   return undefined;
 }
 
-async function lastRecordOf(file: RotatedFile): Promise<RecordLink> {
-  const last = recordLink(await lastCompleteLine(file.path));
-  if (!last || last.seq < file.firstSeq) throw new TaskguardError('audit_invalid', `${file.name} does not end in a whole record: retention deletes nothing`);
-  return last;
-}
-
-/** The file after `cut`'s must start with the record after it (a live file may still be empty). */
-async function checkLink(cut: RecordLink, next: string, cutName: string): Promise<void> {
-  const text = (await fileExists(next)) ? await firstLine(next) : undefined;
+/** The live file must start with the record after `cut` (it may still be empty, just rotated). */
+async function checkLiveFollows(cut: RecordLink, live: string, cutName: string): Promise<void> {
+  const text = (await fileExists(live)) ? await firstLine(live) : undefined;
   if (text === undefined) return;
   const first = recordLink(text);
   if (!first || first.seq !== cut.seq + 1 || first.prevHash !== cut.hash) {
-    throw new TaskguardError('audit_invalid', `${path.basename(next)} does not follow ${cutName}: retention deletes nothing`);
+    throw new TaskguardError('audit_invalid', `${path.basename(live)} does not follow ${cutName}: retention deletes nothing`);
   }
 }

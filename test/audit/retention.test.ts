@@ -185,13 +185,16 @@ describe('audit retention', () => {
 
   it('a retention pass that fails is reported through onInfo and the log goes on', async () => {
     const { file } = await daily(4);
-    rmSync(rotatedBeside(file)[1] ?? '');
+    const rotated = rotatedBeside(file);
+    const saved = readFileSync(rotated[0] ?? '', 'utf8');
+    await pruneAuditSeries(file, { maxFiles: 3 });
+    // A file the checkpoint covers, put back damaged: the next pass must delete it, and cannot read its end.
+    writeFileSync(rotated[0] ?? '', saved.slice(0, -10));
     const info: string[] = [];
-    // The open itself refuses nothing here: the live file still follows the newest rotated file.
-    const log = await openAuditLog({ file, retain: { maxFiles: 1 }, onInfo: (l) => void info.push(l) });
-    assert.equal(info.length, 1);
-    assert.match(info[0] ?? '', /^retention failed, nothing more deleted: audit\.\d+\..*\.jsonl does not follow audit\.0+1\..*\.jsonl: retention deletes nothing$/);
-    log.append(entry(16));
+    const log = await openAuditLog({ file, retain: { maxFiles: 3 }, onInfo: (l) => void info.push(l) });
+    assert.deepEqual(info, [`retention failed, nothing more deleted: ${path.basename(rotated[1] ?? '')} does not follow ${path.basename(rotated[0] ?? '')}: retention deletes nothing`]);
+    assert.equal(log.append(entry(16)).seq, 16);
     await log.close();
+    assert.equal((await verifyAuditSeries(file)).ok, true);
   });
 });

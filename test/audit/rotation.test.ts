@@ -204,6 +204,25 @@ describe('audit log rotation', () => {
       && /does not verify, line 1 \(seq \d+\): removed: seq jumps from \d+ to \d+: \d+ records missing after audit\.0+1\..*, which ends at seq \d+: a file is missing or .* was cut short; refusing to continue its chain/.test(err.message));
   });
 
+  it('refuses a series with a rotated file removed, renamed or cut short, though the live file still follows the newest', async () => {
+    const broken = async (change: (rotated: string[]) => void): Promise<string> => {
+      const { file } = await appendAll({}, 1, 24);
+      change(rotatedBeside(file));
+      try {
+        await openAuditLog({ file });
+      } catch (err) {
+        assert.ok(isTaskguardError(err) && err.code === 'audit_invalid');
+        return err.message;
+      }
+      assert.fail('expected openAuditLog to refuse');
+    };
+    const removed = await broken((r) => rmSync(r[2] ?? ''));
+    assert.match(removed, /^audit series of .*audit\.jsonl is broken: audit\.\d+\..*\.jsonl does not follow audit\.\d+\..*\.jsonl \(a file is missing, renamed or cut short; taskguard audit verify says more\); refusing to continue its chain$/);
+    assert.match(await broken((r) => rmSync(r[0] ?? '')), /does not follow the genesis hash/);
+    assert.match(await broken((r) => renameSync(r[1] ?? '', (r[1] ?? '').replace(/\.0{10}(\d{6})\./, '.0000000000999$1.'))), /is broken: /);
+    assert.match(await broken((r) => writeFileSync(r[1] ?? '', readLines(r[1] ?? '').slice(0, -1).map((l) => `${l}\n`).join(''))), /does not follow/);
+  });
+
   it('rotating to a name that exists fails the log closed instead of replacing the file', async () => {
     const file = tempLogFile();
     const errors: string[] = [];
