@@ -33,3 +33,6 @@ export { verifyAuditLog, type AuditVerifyResult } from './audit/verify.js';
 export { AuditLog } from './audit/log.js';
 export { FileSink, type FsyncPolicy } from './audit/file-sink.js';
 export type { AuditRecord, AuditEntry } from './audit/record.js';
+export { verifyAuditSeries, type AuditSeriesResult, type SeriesFile } from './audit/series-verify.js';
+export { pruneAuditSeries, type SeriesRetention, type PrunedFile, type PruneSeriesOptions } from './audit/retention.js';
+export type { RotationPolicy, RotatedInfo } from './audit/rotation.js';

@@ -1,7 +1,8 @@
+import { GENESIS_START, gapAtStart, notLinked, startBefore, tooEarly, type ChainStart } from './chain-start.js';
 import { GENESIS_HASH, hashRecord, type AuditHead } from './record.js';
 import { recordShapeProblem } from './record-shape.js';
 
-export type AuditProblemKind = 'malformed' | 'edited' | 'removed' | 'reordered' | 'truncated' | 'head_mismatch';
+export type AuditProblemKind = 'malformed' | 'edited' | 'removed' | 'reordered' | 'truncated' | 'head_mismatch' | 'checkpoint_mismatch';
 
 export interface AuditProblem {
   /**
@@ -18,7 +19,10 @@ export interface AuditVerifyResult {
   ok: boolean;
   /** Records that verified before the first problem (all of them when ok). */
   records: number;
-  /** seq and hash of the last record that verified; 0 and 64 zeros when none did. */
+  /**
+   * seq and hash of the last record that verified; when none did, of the record before the first (0 and 64
+   * zeros for a new chain, the checkpoint or the previous file's last record for a continued one).
+   */
   lastSeq: number;
   lastHash: string;
   /** Whether the end of the log was compared with a head (false when none was asked for or the sidecar is absent). */
@@ -35,8 +39,6 @@ interface Good {
   line: number;
 }
 
-const START: Good = { seq: 0, hash: GENESIS_HASH, line: 0 };
-
 /**
  * Checks a chain one record at a time and stops at the first problem. Every record must parse, carry the
  * hash of its own content, follow the previous record's seq by one and name its hash as prev_hash. The
@@ -46,17 +48,25 @@ export class ChainScan {
   done = false;
   private line = 0;
   private records = 0;
-  private last: Good = START;
-  private beforeLast: Good = START;
+  /** The record before the first: from the start, or for an 'open' start from the first record itself. */
+  private origin: Good;
+  private last: Good;
+  private beforeLast: Good;
   private problem: AuditProblem | undefined;
   /** A seq jump waiting to be told apart: records moved later (reordered) or gone (removed). */
-  private gap: { line: number; seq: number; from: number } | undefined;
+  private gap: { line: number; seq: number; from: number; hint: string } | undefined;
   private atHead: Good | undefined;
 
   constructor(
     private readonly head: AuditHead | undefined,
     private readonly unit: PositionUnit = 'line',
-  ) {}
+    private readonly start: ChainStart = GENESIS_START,
+  ) {
+    const before = startBefore(start);
+    this.origin = { seq: before?.seq ?? 0, hash: before?.hash ?? GENESIS_HASH, line: 0 };
+    this.last = this.origin;
+    this.beforeLast = this.origin;
+  }
 
   /**
    * Takes the next record's text; `at` is its position when the source has its own (default: the previous
@@ -81,10 +91,25 @@ export class ChainScan {
     const { seq } = record;
     if (hashRecord(record) !== record.hash) return this.fail(this.line, seq, 'edited', 'hash does not match the record\'s content');
 
+    // A file checked apart from its series starts wherever its first record says.
+    if (this.records === 0 && this.start.from === 'open') {
+      this.origin = { seq: seq - 1, hash: record.prev_hash, line: 0 };
+      this.last = this.origin;
+    }
     const last = this.last;
-    if (seq <= last.seq) return this.fail(this.line, seq, 'reordered', `seq ${seq} comes after seq ${last.seq}`);
+    const first = last.line === 0;
+    if (seq <= last.seq) {
+      if (first) {
+        const p = tooEarly(this.start, seq, last.seq);
+        return this.fail(this.line, seq, p.kind, p.detail);
+      }
+      return this.fail(this.line, seq, 'reordered', `seq ${seq} comes after seq ${last.seq}`);
+    }
     if (seq === last.seq + 1 && record.prev_hash !== last.hash) {
-      if (last.line === 0) return this.fail(this.line, seq, 'edited', 'prev_hash of the first record is not the genesis hash');
+      if (first) {
+        const p = notLinked(this.start, last.seq);
+        return this.fail(this.line, seq, p.kind, p.detail);
+      }
       // Both records hash correctly, so the earlier one was changed and given a fresh hash.
       this.last = this.beforeLast;
       this.records -= 1;
@@ -92,12 +117,13 @@ export class ChainScan {
     }
     if (seq > last.seq + 1) {
       if (record.prev_hash === last.hash) return this.fail(this.line, seq, 'edited', `seq jumps from ${last.seq} to ${seq} but prev_hash links to seq ${last.seq}: seq was changed`);
-      this.gap = { line: this.line, seq, from: last.seq };
+      this.gap = { line: this.line, seq, from: last.seq, hint: first ? gapAtStart(this.start) : '' };
       return false;
     }
-    // A file's lines cannot skip, so this only fires for rows whose pos was changed while the chain held:
-    // a writer continuing at pos = seq would then collide with them or sort before them.
-    if (this.line !== seq) return this.fail(this.line, seq, 'reordered', `seq ${seq} sits at ${this.unit} ${this.line}: positions were renumbered`);
+    // Only rows have positions of their own (a file's lines are counted, and a continued file's first line
+    // is not its seq), so this only fires for rows whose pos was changed while the chain held: a writer
+    // continuing at pos = seq would then collide with them or sort before them.
+    if (this.unit === 'pos' && this.line !== seq) return this.fail(this.line, seq, 'reordered', `seq ${seq} sits at ${this.unit} ${this.line}: positions were renumbered`);
     this.records += 1;
     this.beforeLast = last;
     this.last = { seq, hash: record.hash, line: this.line };
@@ -107,9 +133,9 @@ export class ChainScan {
 
   finish(headProblem: AuditProblem | undefined): AuditVerifyResult {
     if (this.gap && !this.problem) {
-      const { line, seq, from } = this.gap;
+      const { line, seq, from, hint } = this.gap;
       const missing = seq - from - 1;
-      this.fail(line, seq, 'removed', `seq jumps from ${from} to ${seq}: ${missing} record${missing === 1 ? '' : 's'} missing`);
+      this.fail(line, seq, 'removed', `seq jumps from ${from} to ${seq}: ${missing} record${missing === 1 ? '' : 's'} missing${hint}`);
     }
     if (!this.problem && headProblem) this.problem = headProblem;
     if (!this.problem && this.head) this.checkHead(this.head);
@@ -129,7 +155,9 @@ export class ChainScan {
       const missing = head.seq - this.last.seq;
       this.fail(this.line + 1, this.last.seq + 1, 'truncated',
         `log ends at seq ${this.last.seq} but its head is seq ${head.seq}: ${missing} record${missing === 1 ? '' : 's'} cut from the end`);
-    } else if (head.seq === 0 ? head.hash !== GENESIS_HASH : this.atHead?.hash !== head.hash) {
+    } else if (head.seq < this.origin.seq) {
+      this.fail(0, head.seq, 'head_mismatch', `the head names seq ${head.seq}, before this log's first record (seq ${this.origin.seq + 1})`);
+    } else if (head.seq === this.origin.seq ? head.hash !== this.origin.hash : this.atHead?.hash !== head.hash) {
       this.fail(this.atHead?.line ?? 0, head.seq, 'head_mismatch', `hash of seq ${head.seq} differs from the head's`);
     }
   }

@@ -15,6 +15,11 @@ export interface DbAuditSinkOptions {
   maxPending?: number;
   /** Told once per outage that commits are failing and being retried (the error has no secrets). */
   onRetry?: (error: TaskguardError) => void;
+  /**
+   * Run by the writer loop once `every` more records have committed, between commits, so it never races
+   * them (pruning runs here). What it throws is dropped; it reports its own failures.
+   */
+  afterCommits?: { every: number; run: () => Promise<void> } | undefined;
 }
 
 /**
@@ -30,6 +35,10 @@ export class DbAuditSink implements AuditSink {
   private committed: AuditHead;
   private running = false;
   private scheduled = false;
+  /** The writer loop in progress, which close() lets finish (it may be running afterCommits). */
+  private loop: Promise<void> = Promise.resolve();
+  /** seq at which afterCommits last ran. */
+  private hookedAt: number;
   private readonly waiters = new SeqWaiters<'committed'>();
   private failureListeners: ((error: TaskguardError) => void)[] = [];
   private closing: Promise<void> | undefined;
@@ -50,6 +59,7 @@ export class DbAuditSink implements AuditSink {
     this.maxPending = options.maxPending ?? 100_000;
     this.pendingLast = start;
     this.committed = start;
+    this.hookedAt = start.seq;
   }
 
   write(record: AuditRecord): void {
@@ -79,6 +89,7 @@ export class DbAuditSink implements AuditSink {
     this.closing ??= (async () => {
       try {
         if (!this.failure) await this.flush();
+        await this.loop;
       } finally {
         await this.table.close().catch(() => {});
       }
@@ -104,7 +115,7 @@ export class DbAuditSink implements AuditSink {
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      if (!this.running) void this.pump();
+      if (!this.running) this.loop = this.pump();
     });
   }
 
@@ -118,6 +129,7 @@ export class DbAuditSink implements AuditSink {
         await this.commit(batch, last);
         this.committed = last;
         this.settle();
+        await this.runHook();
       }
     } catch (err) {
       this.fail(err);
@@ -163,6 +175,17 @@ export class DbAuditSink implements AuditSink {
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, 1000);
+    }
+  }
+
+  private async runHook(): Promise<void> {
+    const hook = this.options.afterCommits;
+    if (!hook || this.committed.seq - this.hookedAt < hook.every) return;
+    this.hookedAt = this.committed.seq;
+    try {
+      await hook.run();
+    } catch {
+      // The hook reports its own failures; a pruning pass that failed must not stop the audit log.
     }
   }
 

@@ -8,21 +8,33 @@ export interface AuditRow {
 
 /**
  * The storage a DbAuditSink writes to and `audit verify` reads from: table `audit_records (chain, pos,
- * line)` with primary key (chain, pos), and `audit_heads (chain, seq, hash)`, the database's counterpart of
- * the `.head` sidecar. pos is the record's place in its chain (seq, when the chain is intact).
+ * line)` with primary key (chain, pos), `audit_heads (chain, seq, hash)`, the database's counterpart of
+ * the `.head` sidecar, and `audit_checkpoints (chain, seq, hash)`, the last record that pruning deleted.
+ * pos is the record's place in its chain (seq, when the chain is intact).
  */
 export interface AuditTable {
   /** The chain's head row as stored, unchecked (a tampered row may hold anything); undefined when there is none. */
   readHead(chain: string): Promise<AuditHead | undefined>;
-  /** The chain's rows in pos order, read in pages, so a long chain is never held in memory whole. */
-  lines(chain: string): AsyncIterable<AuditRow>;
+  /**
+   * The chain's checkpoint row as stored, unchecked: seq and hash of the last record pruned. Undefined when
+   * nothing was pruned (or the database predates checkpoints).
+   */
+  readCheckpoint(chain: string): Promise<AuditHead | undefined>;
+  /** The chain's rows after pos `afterPos` (default 0: all), in pos order, read in pages, so a long chain is never held in memory whole. */
+  lines(chain: string, afterPos?: number): AsyncIterable<AuditRow>;
   /**
    * In one transaction: inserts `lines` at pos firstPos, firstPos + 1, ... and moves the head to `head`,
    * only from seq firstPos - 1. Fails, writing nothing, when any of those pos is taken or the head has moved
    * meanwhile: that is another writer on the same chain, and the chain must not fork.
    */
   appendBatch(chain: string, firstPos: number, lines: readonly string[], head: AuditHead): Promise<void>;
-  /** Every chain with rows or a head row, sorted. */
+  /**
+   * In one transaction: moves the checkpoint to (throughPos, hash), only from seq `fromSeq` (0: none yet),
+   * and deletes the rows at pos throughPos and below. Fails, changing nothing, when the checkpoint has moved
+   * meanwhile. Returns how many rows went.
+   */
+  prune(chain: string, fromSeq: number, throughPos: number, hash: string): Promise<number>;
+  /** Every chain with rows, a head row or a checkpoint, sorted. */
   chains(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -47,4 +59,8 @@ export function posTaken(firstPos: number, count: number): string {
 
 export function headMoved(firstPos: number): string {
   return `the head is no longer at seq ${firstPos - 1}: another writer appended to this chain`;
+}
+
+export function checkpointMoved(fromSeq: number): string {
+  return `the checkpoint is no longer at seq ${fromSeq}: another process pruned this chain`;
 }

@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, writeSync } from 'node:fs';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskguardError, describeError } from '../errors.js';
 import { fileExists, syncFolder } from './fs.js';
@@ -7,6 +7,8 @@ import { writeHeadFile } from './head.js';
 import type { AuditSink } from './log.js';
 import { SeqWaiters } from './seq-waiters.js';
 import { GENESIS_HASH, recordLine, type AuditHead, type AuditRecord } from './record.js';
+import { checkRotation, LiveFile, type RotatedInfo, type RotationPolicy } from './rotation.js';
+import { rotatedPath } from './series.js';
 
 /**
  * When records reach the disk. 'always': every record is fsynced before its whenDurable resolves (records
@@ -20,8 +22,21 @@ export const DEFAULT_FSYNC_INTERVAL_MS = 200;
 export interface FileSinkOptions {
   fsync?: FsyncPolicy;
   intervalMs?: number;
-  /** The last record already in the file, when continuing a chain. */
+  /** The last record of the chain so far, when continuing one (it may sit in the last rotated file). */
   start?: AuditHead;
+  rotate?: RotationPolicy | undefined;
+  /**
+   * Awaited after each rotation, before the next record is written: retention runs here. What it throws is
+   * dropped; it reports its own failures.
+   */
+  afterRotate?: ((rotated: RotatedInfo) => Promise<void> | void) | undefined;
+}
+
+interface Entry {
+  line: string;
+  seq: number;
+  hash: string;
+  timeMs: number;
 }
 
 /** 'written': handed to the OS; 'synced': fsynced. */
@@ -32,7 +47,7 @@ type Level = 'written' | 'synced';
  * carries complete lines only, and a write is not started until the previous one finished.
  */
 export class FileSink implements AuditSink {
-  private pending: string[] = [];
+  private pending: Entry[] = [];
   private pendingLast: AuditHead;
   private written: AuditHead;
   private synced: AuditHead;
@@ -48,10 +63,11 @@ export class FileSink implements AuditSink {
 
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private handle: FileHandle,
     readonly policy: FsyncPolicy,
     intervalMs: number,
     start: AuditHead,
+    private readonly rotation: { live: LiveFile; after: FileSinkOptions['afterRotate'] } | undefined,
   ) {
     this.pendingLast = start;
     this.written = start;
@@ -74,7 +90,9 @@ export class FileSink implements AuditSink {
     const intervalMs = options.intervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
     if (!Number.isFinite(intervalMs) || intervalMs < 1) throw new TaskguardError('audit_invalid', 'intervalMs must be at least 1');
     const start = options.start ?? { seq: 0, hash: GENESIS_HASH };
+    const rotate = options.rotate === undefined ? undefined : checkRotation(options.rotate);
     let handle: FileHandle | undefined;
+    let live: LiveFile | undefined;
     try {
       const created = !(await fileExists(file));
       // Appending a new chain after existing records would make the file unverifiable from that line on.
@@ -88,18 +106,20 @@ export class FileSink implements AuditSink {
         await handle.sync();
         await writeHeadFile(file, start);
       }
+      if (rotate) live = await LiveFile.of(file, start, rotate);
     } catch (err) {
       await handle?.close().catch(() => {});
       if (err instanceof TaskguardError) throw err;
       throw new TaskguardError('audit_io', `cannot open audit log ${file}: ${describeError(err)}`, { cause: err });
     }
-    return new FileSink(file, handle, policy, intervalMs, start);
+    const rotation = live ? { live, after: options.afterRotate } : undefined;
+    return new FileSink(file, handle, policy, intervalMs, start, rotation);
   }
 
   write(record: AuditRecord): void {
     if (this.failure) throw this.failure;
     if (this.closing) throw new TaskguardError('audit_io', 'audit log is closed');
-    this.pending.push(`${recordLine(record)}\n`);
+    this.pending.push({ line: `${recordLine(record)}\n`, seq: record.seq, hash: record.hash, timeMs: record.time_ms });
     this.pendingLast = { seq: record.seq, hash: record.hash };
     this.timer?.ref();
     this.schedule();
@@ -159,12 +179,9 @@ export class FileSink implements AuditSink {
     try {
       while (this.pending.length > 0 || this.synced.seq < this.wantedSync()) {
         if (this.pending.length > 0) {
-          const batch = this.pending.join('');
-          const last = this.pendingLast;
+          const batch = this.pending;
           this.pending = [];
-          await writeAll(this.handle, Buffer.from(batch, 'utf8'));
-          this.written = last;
-          this.settle();
+          await this.writeBatch(batch);
         }
         // Records still pending are written on the next turn, before this sync can be considered done.
         if (this.synced.seq < Math.min(this.wantedSync(), this.written.seq)) {
@@ -180,6 +197,65 @@ export class FileSink implements AuditSink {
       this.fail(err);
     } finally {
       this.running = false;
+    }
+  }
+
+  /** Writes a batch, rotating at the record boundaries where the policy says so. */
+  private async writeBatch(batch: Entry[]): Promise<void> {
+    const rotation = this.rotation;
+    if (!rotation) return this.writeEntries(batch, 0, batch.length);
+    const { live } = rotation;
+    let from = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i] as Entry;
+      const bytes = Buffer.byteLength(entry.line, 'utf8');
+      if (live.rotatesBefore(bytes, entry.timeMs)) {
+        await this.writeEntries(batch, from, i);
+        from = i;
+        await this.rotate();
+      }
+      live.add(entry.seq, bytes, entry.timeMs);
+    }
+    await this.writeEntries(batch, from, batch.length);
+  }
+
+  private async writeEntries(batch: Entry[], from: number, to: number): Promise<void> {
+    const last = batch[to - 1];
+    if (to <= from || !last) return;
+    const entries = from === 0 && to === batch.length ? batch : batch.slice(from, to);
+    const text = entries.map((e) => e.line).join('');
+    await writeAll(this.handle, Buffer.from(text, 'utf8'));
+    this.written = { seq: last.seq, hash: last.hash };
+    this.settle();
+  }
+
+  /**
+   * Closes the live file as a rotated one and starts a new live file, in an order a crash at any step
+   * leaves recoverable: the file's records are fsynced and named by the head first, then it is renamed (an
+   * existing name is never replaced), then the new live file is created (exclusively) and the folder fsynced.
+   * A crash before the rename leaves the file as it was; after it, openAuditLog finds the head naming the
+   * rotated file's last record and finishes the rotation. The new file's first record follows the head.
+   */
+  private async rotate(): Promise<void> {
+    const rotation = this.rotation as NonNullable<FileSink['rotation']>;
+    const { live } = rotation;
+    const covered = this.written;
+    await this.handle.sync();
+    await writeHeadFile(this.file, covered);
+    this.synced = covered;
+    this.settle();
+    const target = rotatedPath(this.file, live.firstSeq, live.lastTimeMs);
+    if (await fileExists(target)) throw new Error(`cannot rotate to ${path.basename(target)}: a file of that name exists`);
+    await this.handle.close();
+    await rename(this.file, target);
+    this.handle = await open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o600);
+    await syncFolder(path.dirname(this.file));
+    const info: RotatedInfo = { file: target, firstSeq: live.firstSeq, lastSeq: covered.seq };
+    live.restart(covered.seq + 1);
+    try {
+      await rotation.after?.(info);
+    } catch {
+      // The hook reports its own failures; a retention pass that failed must not stop the audit log.
     }
   }
 

@@ -1,9 +1,11 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { readJsonFile, replaceFile } from './fs.js';
 import type { AuditHead } from './record.js';
 
 /**
  * The sidecar `<file>.head` holds the seq and hash of the last record known to be fsynced. A hash chain
- * cannot show that whole records were cut from its end; comparing with the head can.
+ * cannot show that whole records were cut from its end; comparing with the head can. In a rotated series
+ * the head stays with the live file and names the series' last fsynced record, which right after a
+ * rotation is the last record of the file just rotated.
  */
 export function headFileOf(file: string): string {
   return `${file}.head`;
@@ -15,38 +17,17 @@ export type HeadFileState =
   | { state: 'ok'; head: AuditHead };
 
 export async function readHeadFile(file: string): Promise<HeadFileState> {
-  let text: string;
-  try {
-    text = await readFile(headFileOf(file), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { state: 'invalid', detail: 'head file is not json' };
-  }
-  return isHead(value) ? { state: 'ok', head: { seq: value.seq, hash: value.hash } } : { state: 'invalid', detail: 'head file lacks a valid seq and hash' };
+  const read = await readJsonFile(headFileOf(file), 'head file', 'seq and hash', (value) => (isHead(value) ? { seq: value.seq, hash: value.hash } : undefined));
+  return read.state === 'ok' ? { state: 'ok', head: read.value } : read;
 }
 
 /**
- * Replaces the head file atomically: write a temp file, fsync it, rename over. A crash leaves either the old
- * head or the new one, never a torn one, and the new one is only written after the log data it names is
- * fsynced, so a head never runs ahead of the log.
+ * Replaces the head file atomically. A crash leaves either the old head or the new one, never a torn one,
+ * and the new one is only written after the log data it names is fsynced, so a head never runs ahead of
+ * the log.
  */
 export async function writeHeadFile(file: string, head: AuditHead): Promise<void> {
-  const target = headFileOf(file);
-  const temp = `${target}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
+  await replaceFile(headFileOf(file), `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`);
 }
 
 export function isHead(value: unknown): value is AuditHead {

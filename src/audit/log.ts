@@ -20,9 +20,9 @@ export interface AuditSink {
 
 export type AuditListener = (record: AuditRecord) => void | Promise<void>;
 
-/** What openAuditLog did to a log whose last line a crash had torn. */
+/** What openAuditLog repaired in a log a crash had left behind: a torn last line, or an unfinished rotation. */
 export interface AuditRecovery {
-  /** The line that was cut (1-based). */
+  /** The line that was cut (1-based); 0 when nothing was cut. */
   line: number;
   /** How many bytes were cut. */
   bytes: number;
@@ -43,7 +43,7 @@ export interface AuditLogOptions {
   dataRevision?: string;
   /** decision_id for decision entries that bring none; default crypto.randomUUID. */
   newId?: () => string;
-  /** Set by openAuditLog when it cut a torn last line. */
+  /** Set by openAuditLog when it repaired what a crash left. */
   recovered?: AuditRecovery | null;
 }
 

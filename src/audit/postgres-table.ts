@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { describePgError } from '../util/pg-errors.js';
 import { TaskguardError } from '../errors.js';
-import { PAGE_ROWS, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
+import { PAGE_ROWS, checkpointMoved, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
 import type { AuditHead } from './record.js';
 
 export interface PostgresAuditTableOptions {
@@ -40,8 +40,8 @@ export async function openPostgresAuditTable(options: PostgresAuditTableOptions)
   pool.on('error', () => {});
   const names = tableNames(schema);
   try {
-    const hasTables = await setup(pool, names, schema, options.readonly === true, connectionString);
-    return new PostgresAuditTable(pool, names, hasTables, options.readonly === true, connectionString);
+    const found = await setup(pool, names, schema, options.readonly === true, connectionString);
+    return new PostgresAuditTable(pool, names, found, options.readonly === true, connectionString);
   } catch (err) {
     await pool.end().catch(() => {});
     throw err;
@@ -51,18 +51,37 @@ export async function openPostgresAuditTable(options: PostgresAuditTableOptions)
 interface Names {
   records: string;
   heads: string;
+  checkpoints: string;
 }
 
 function tableNames(schema: string | undefined): Names {
   const prefix = schema === undefined ? '' : `"${schema}".`;
-  return { records: `${prefix}"audit_records"`, heads: `${prefix}"audit_heads"` };
+  return { records: `${prefix}"audit_records"`, heads: `${prefix}"audit_heads"`, checkpoints: `${prefix}"audit_checkpoints"` };
 }
 
-async function setup(pool: Pool, names: Names, schema: string | undefined, readonly: boolean, secret: string): Promise<boolean> {
-  const exists = `SELECT to_regclass($1) IS NOT NULL AS records, to_regclass($2) IS NOT NULL AS heads`;
+interface Found {
+  /** audit_records and audit_heads. */
+  tables: boolean;
+  /** audit_checkpoints, which tables made before pruning existed lack. */
+  checkpoints: boolean;
+}
+
+async function setup(pool: Pool, names: Names, schema: string | undefined, readonly: boolean, secret: string): Promise<Found> {
+  const exists = `SELECT to_regclass($1) IS NOT NULL AS records, to_regclass($2) IS NOT NULL AS heads, to_regclass($3) IS NOT NULL AS checkpoints`;
   return withClient(pool, 'open', secret, async (client) => {
-    const found = (await client.query<{ records: boolean; heads: boolean }>(exists, [names.records, names.heads])).rows[0];
-    if ((found?.records && found.heads) || readonly) return found?.records === true && found.heads;
+    const row = (await client.query<{ records: boolean; heads: boolean; checkpoints: boolean }>(exists, [names.records, names.heads, names.checkpoints])).rows[0];
+    const found: Found = { tables: row?.records === true && row.heads, checkpoints: row?.checkpoints === true };
+    if ((found.tables && found.checkpoints) || readonly) return found;
+    if (found.tables) {
+      try {
+        await createCheckpoints(client, names);
+        found.checkpoints = true;
+      } catch {
+        // Tables from before pruning: a role that may only use them cannot add the new one. It keeps
+        // working without it, and pruning says what is missing.
+      }
+      return found;
+    }
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
     if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -77,21 +96,48 @@ async function setup(pool: Pool, names: Names, schema: string | undefined, reado
       seq   BIGINT NOT NULL,
       hash  TEXT NOT NULL
     )`);
+    await client.query(checkpointsDdl(names));
     await client.query('COMMIT');
-    return true;
+    return { tables: true, checkpoints: true };
   });
+}
+
+function checkpointsDdl(names: Names): string {
+  return `CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
+    chain TEXT PRIMARY KEY,
+    seq   BIGINT NOT NULL,
+    hash  TEXT NOT NULL
+  )`;
+}
+
+async function createCheckpoints(client: PoolClient, names: Names): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+    await client.query(checkpointsDdl(names));
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
 }
 
 class PostgresAuditTable implements AuditTable {
   private ended = false;
 
+  private readonly hasTables: boolean;
+  private readonly hasCheckpoints: boolean;
+
   constructor(
     private readonly pool: Pool,
     private readonly names: Names,
-    private readonly hasTables: boolean,
+    found: Found,
     readonly readonly: boolean,
     private readonly secret: string,
-  ) {}
+  ) {
+    this.hasTables = found.tables;
+    this.hasCheckpoints = found.checkpoints;
+  }
 
   async readHead(chain: string): Promise<AuditHead | undefined> {
     if (!this.hasTables) return undefined;
@@ -102,10 +148,17 @@ class PostgresAuditTable implements AuditTable {
     return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
   }
 
-  async *lines(chain: string): AsyncIterable<AuditRow> {
+  async readCheckpoint(chain: string): Promise<AuditHead | undefined> {
+    if (!this.hasCheckpoints) return undefined;
+    const sql = `SELECT seq, hash FROM ${this.names.checkpoints} WHERE chain = $1`;
+    const row = (await this.query<{ seq: string; hash: string }>('read', sql, [chain]))[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
+  }
+
+  async *lines(chain: string, afterPos = 0): AsyncIterable<AuditRow> {
     if (!this.hasTables) return;
     const sql = `SELECT pos, line FROM ${this.names.records} WHERE chain = $1 AND pos > $2 ORDER BY pos LIMIT $3`;
-    let after = 0;
+    let after = afterPos;
     for (;;) {
       const rows = (await this.query<{ pos: string; line: string }>('read', sql, [chain, after, PAGE_ROWS])).map(toRow);
       yield* rows;
@@ -138,9 +191,32 @@ class PostgresAuditTable implements AuditTable {
     });
   }
 
+  async prune(chain: string, fromSeq: number, throughPos: number, hash: string): Promise<number> {
+    if (this.readonly) throw new TaskguardError('audit_io', 'postgres audit tables are open read-only');
+    if (!this.hasCheckpoints) throw new TaskguardError('audit_io', 'cannot prune: table audit_checkpoints is missing (open the tables once as their owner to create it)');
+    // Moves the checkpoint only from where the pruner read it (see AuditTable.prune).
+    const move = fromSeq === 0
+      ? `INSERT INTO ${this.names.checkpoints} (chain, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (chain) DO NOTHING`
+      : `UPDATE ${this.names.checkpoints} SET seq = $2, hash = $3 WHERE chain = $1 AND seq = $4`;
+    return withClient(this.pool, 'write', this.secret, async (client) => {
+      await client.query('BEGIN');
+      try {
+        const moved = await client.query(move, fromSeq === 0 ? [chain, throughPos, hash] : [chain, throughPos, hash, fromSeq]);
+        if (moved.rowCount !== 1) throw new Error(checkpointMoved(fromSeq));
+        const deleted = await client.query(`DELETE FROM ${this.names.records} WHERE chain = $1 AND pos <= $2`, [chain, throughPos]);
+        await client.query('COMMIT');
+        return deleted.rowCount ?? 0;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
   async chains(): Promise<string[]> {
     if (!this.hasTables) return [];
-    const rows = await this.query<{ chain: string }>('read', `SELECT chain FROM ${this.names.records} UNION SELECT chain FROM ${this.names.heads}`, []);
+    const checkpoints = this.hasCheckpoints ? ` UNION SELECT chain FROM ${this.names.checkpoints}` : '';
+    const rows = await this.query<{ chain: string }>('read', `SELECT chain FROM ${this.names.records} UNION SELECT chain FROM ${this.names.heads}${checkpoints}`, []);
     // Sorted here rather than by the database's collation, so the order is the same everywhere.
     return rows.map((r) => r.chain).sort();
   }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Connection } from 'better-sqlite3';
 import { TaskguardError, describeError } from '../errors.js';
-import { PAGE_ROWS, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
+import { PAGE_ROWS, checkpointMoved, headMoved, posTaken, toRow, type AuditRow, type AuditTable } from './db-table.js';
 import type { AuditHead } from './record.js';
 
 export interface SqliteAuditTableOptions {
@@ -31,6 +31,11 @@ const SCHEMA = `
     seq   INTEGER NOT NULL,
     hash  TEXT NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    chain TEXT PRIMARY KEY NOT NULL,
+    seq   INTEGER NOT NULL,
+    hash  TEXT NOT NULL
+  );
 `;
 
 const SQL = {
@@ -41,8 +46,16 @@ const SQL = {
   // (it never should) still cannot move the head under the first.
   moveHead: `INSERT INTO audit_heads (chain, seq, hash) VALUES (@chain, @seq, @hash)
     ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash WHERE audit_heads.seq = @prev`,
+  checkpoint: 'SELECT seq, hash FROM audit_checkpoints WHERE chain = ?',
+  // Moves the checkpoint only from where the pruner read it, like moveHead.
+  moveCheckpoint: `INSERT INTO audit_checkpoints (chain, seq, hash) VALUES (@chain, @seq, @hash)
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash WHERE audit_checkpoints.seq = @prev`,
+  firstCheckpoint: 'INSERT INTO audit_checkpoints (chain, seq, hash) VALUES (@chain, @seq, @hash) ON CONFLICT (chain) DO NOTHING',
+  deleteThrough: 'DELETE FROM audit_records WHERE chain = ? AND pos <= ?',
   chains: 'SELECT chain FROM audit_records UNION SELECT chain FROM audit_heads',
+  chainsWithCheckpoints: 'SELECT chain FROM audit_records UNION SELECT chain FROM audit_heads UNION SELECT chain FROM audit_checkpoints',
   hasTables: "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('audit_records', 'audit_heads')",
+  hasCheckpoints: "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'",
 } as const;
 
 /**
@@ -84,7 +97,10 @@ function createPrivateFile(file: string): void {
 /** better-sqlite3 is synchronous; the async methods keep the AuditTable interface shared with PostgreSQL. */
 class SqliteAuditTable implements AuditTable {
   private readonly hasTables: boolean;
+  /** A database written before checkpoints existed, opened read-only, has no checkpoint table. */
+  private readonly hasCheckpoints: boolean;
   private readonly append: ((chain: string, firstPos: number, lines: readonly string[], head: AuditHead) => void) | undefined;
+  private readonly pruneThrough: ((chain: string, fromSeq: number, throughPos: number, hash: string) => number) | undefined;
 
   constructor(
     private readonly file: string,
@@ -92,6 +108,7 @@ class SqliteAuditTable implements AuditTable {
     readonly readonly: boolean,
   ) {
     this.hasTables = (db.prepare(SQL.hasTables).get() as { n: number }).n === 2;
+    this.hasCheckpoints = (db.prepare(SQL.hasCheckpoints).get() as { n: number }).n === 1;
     if (readonly) return;
     const insert = db.prepare(SQL.insert);
     const moveHead = db.prepare(SQL.moveHead);
@@ -101,6 +118,15 @@ class SqliteAuditTable implements AuditTable {
       const moved = moveHead.run({ chain, seq: head.seq, hash: head.hash, prev: firstPos - 1 });
       if (moved.changes !== 1) throw new Error(headMoved(firstPos));
     }).immediate;
+    const moveCheckpoint = db.prepare(SQL.moveCheckpoint);
+    const firstCheckpoint = db.prepare(SQL.firstCheckpoint);
+    const deleteThrough = db.prepare(SQL.deleteThrough);
+    this.pruneThrough = db.transaction((chain: string, fromSeq: number, throughPos: number, hash: string) => {
+      const row = { chain, seq: throughPos, hash, prev: fromSeq };
+      const moved = fromSeq === 0 ? firstCheckpoint.run(row) : moveCheckpoint.run(row);
+      if (moved.changes !== 1) throw new Error(checkpointMoved(fromSeq));
+      return deleteThrough.run(chain, throughPos).changes;
+    }).immediate;
   }
 
   async readHead(chain: string): Promise<AuditHead | undefined> {
@@ -108,10 +134,15 @@ class SqliteAuditTable implements AuditTable {
     return this.run('read', () => this.db.prepare(SQL.head).get(chain) as AuditHead | undefined);
   }
 
-  async *lines(chain: string): AsyncIterable<AuditRow> {
+  async readCheckpoint(chain: string): Promise<AuditHead | undefined> {
+    if (!this.hasCheckpoints) return undefined;
+    return this.run('read', () => this.db.prepare(SQL.checkpoint).get(chain) as AuditHead | undefined);
+  }
+
+  async *lines(chain: string, afterPos = 0): AsyncIterable<AuditRow> {
     if (!this.hasTables) return;
     const page = this.db.prepare(SQL.page);
-    let after = 0;
+    let after = afterPos;
     for (;;) {
       // A page at a time: better-sqlite3's iterate() would keep the connection busy between yields.
       const rows = this.run('read', () => page.all(chain, after, PAGE_ROWS) as { pos: unknown; line: unknown }[]).map(toRow);
@@ -137,9 +168,16 @@ class SqliteAuditTable implements AuditTable {
     });
   }
 
+  async prune(chain: string, fromSeq: number, throughPos: number, hash: string): Promise<number> {
+    const prune = this.pruneThrough;
+    if (!prune) throw new TaskguardError('audit_io', `audit database ${this.file} is open read-only`);
+    return this.run('write', () => prune(chain, fromSeq, throughPos, hash));
+  }
+
   async chains(): Promise<string[]> {
     if (!this.hasTables) return [];
-    const rows = this.run('read', () => this.db.prepare(SQL.chains).all() as { chain: string }[]);
+    const sql = this.hasCheckpoints ? SQL.chainsWithCheckpoints : SQL.chains;
+    const rows = this.run('read', () => this.db.prepare(sql).all() as { chain: string }[]);
     return rows.map((r) => r.chain).sort();
   }
 

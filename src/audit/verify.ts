@@ -3,8 +3,10 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TaskguardError, describeError } from '../errors.js';
 import { ChainScan, type AuditProblem, type AuditVerifyResult, type PositionUnit } from './chain-scan.js';
+import { GENESIS_START, type ChainStart } from './chain-start.js';
 import { isHead, readHeadFile } from './head.js';
-import type { AuditHead } from './record.js';
+import { GENESIS_HASH, type AuditHead } from './record.js';
+import { nameProblem, parseRotatedPath } from './series.js';
 import { endsWithNewline } from './tail.js';
 
 export type { AuditProblem, AuditProblemKind, AuditVerifyResult, PositionUnit } from './chain-scan.js';
@@ -27,11 +29,24 @@ export type AuditLineSource = AsyncIterable<string | PositionedLine> | Iterable<
 
 /**
  * Reads the log line by line and reports the first problem. Every record must parse, carry the hash of its
- * own content, follow the previous record's seq by one and name its hash as prev_hash.
+ * own content, follow the previous record's seq by one and name its hash as prev_hash. One file: a log
+ * that was never rotated starts at the genesis hash; a rotated file (`audit.<seq>.<time>.jsonl`) is checked
+ * from the seq its name says, and its links to the files around it by verifyAuditSeries.
  */
 export async function verifyAuditLog(file: string, options: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
   const { head, headProblem } = await resolveHead(file, options.head ?? 'sidecar');
-  const scan = new ChainScan(head);
+  const rotated = parseRotatedPath(file);
+  if (!rotated) return verifyFileFrom(file, GENESIS_START, head, headProblem);
+  const named = await nameProblem(file, rotated.firstSeq, new Set());
+  if (named) return { ok: false, records: 0, lastSeq: 0, lastHash: GENESIS_HASH, headChecked: head !== undefined, problem: named };
+  return verifyFileFrom(file, { from: 'open' }, head, headProblem);
+}
+
+/** Scans one file from `start`, its end against `head` when one is given. */
+export async function verifyFileFrom(
+  file: string, start: ChainStart, head: AuditHead | undefined, headProblem?: AuditProblem,
+): Promise<AuditVerifyResult> {
+  const scan = new ChainScan(head, 'line', start);
   let complete: boolean;
   try {
     await stat(file);
@@ -71,12 +86,13 @@ export async function verifyAuditLines(lines: AuditLineSource, head?: AuditHead)
 
 /**
  * The scan behind verifyAuditLines, for callers that have already judged the head: `headProblem` is
- * reported when the records themselves verify.
+ * reported when the records themselves verify. `start` is what the first record follows.
  */
 export async function scanLines(
   lines: AuditLineSource, head: AuditHead | undefined, headProblem: AuditProblem | undefined, unit: PositionUnit,
+  start: ChainStart = GENESIS_START,
 ): Promise<AuditVerifyResult> {
-  const scan = new ChainScan(head, unit);
+  const scan = new ChainScan(head, unit, start);
   for await (const item of lines) {
     const done = typeof item === 'string' ? scan.take(item, false, true) : scan.take(item.line, false, true, item.pos);
     if (done) break;
@@ -84,7 +100,8 @@ export async function scanLines(
   return scan.finish(headProblem);
 }
 
-async function resolveHead(file: string, option: AuditHead | 'sidecar' | 'none'): Promise<{ head: AuditHead | undefined; headProblem?: AuditProblem }> {
+/** The head the end of `file` is compared with, or the problem with its sidecar. */
+export async function resolveHead(file: string, option: AuditHead | 'sidecar' | 'none'): Promise<{ head: AuditHead | undefined; headProblem?: AuditProblem }> {
   if (option === 'none') return { head: undefined };
   if (option !== 'sidecar') {
     if (!isHead(option)) throw new TaskguardError('audit_invalid', 'head must be {seq, hash} with a 64-hex hash');

@@ -24,10 +24,17 @@ export type StoreConfig =
 /**
  * Where audit records go: a JSONL file (default), or the task store's database (sqlite or postgres) as one
  * chain per host, named `chain` (default `<hostname>:<port>`, so hosts sharing a database never share one).
+ * The file rotates (default at 100 MiB; `rotate: {}` never) and retention deletes old rotated files; a
+ * database chain is pruned of old records. Retention is off unless `retain` says otherwise.
  */
 export type AuditConfig =
-  | { kind: 'file'; file: string; fsync: 'always' | 'interval' | 'never'; intervalMs: number }
-  | { kind: 'database'; chain: string };
+  | {
+    kind: 'file'; file: string; fsync: 'always' | 'interval' | 'never'; intervalMs: number;
+    rotate: { maxBytes?: number; maxAgeMs?: number }; retain: { maxFiles?: number; maxAgeMs?: number };
+  }
+  | { kind: 'database'; chain: string; retain: { maxRecords?: number; maxAgeMs?: number } };
+
+export const DEFAULT_ROTATE_BYTES = 104_857_600;
 
 /** The reference host's configuration, validated and with every path absolute. */
 export interface HostConfig {
@@ -165,14 +172,14 @@ function storeConfig(raw: Record<string, unknown>, stateDir: string, at: At): St
 function auditConfig(raw: Record<string, unknown>, store: StoreConfig, stateDir: string, port: number, at: At): AuditConfig {
   const kind = raw['kind'] ?? 'file';
   if (kind === 'database') {
-    only(raw, 'audit', ['kind', 'chain'], at);
+    only(raw, 'audit', ['kind', 'chain', 'retain'], at);
     if (store.kind === 'memory') at('audit.kind', 'database needs store.kind sqlite or postgres');
     const chain = str(raw['chain'], 'audit.chain', at) ?? `${hostname()}:${port}`;
     if (!/^[\x21-\x7e]{1,200}$/.test(chain)) at('audit.chain', 'must be 1 to 200 printable ascii characters');
-    return { kind, chain };
+    return { kind, chain, retain: wholeNumbers(raw['retain'], 'audit.retain', { max_records: ['maxRecords', 1, 1e12], max_age_ms: ['maxAgeMs', 1000, TEN_YEARS_MS] }, at) };
   }
   if (kind !== 'file') at('audit.kind', 'must be file or database');
-  only(raw, 'audit', ['kind', 'file', 'fsync', 'interval_ms'], at);
+  only(raw, 'audit', ['kind', 'file', 'fsync', 'interval_ms', 'rotate', 'retain'], at);
   const fsync = raw['fsync'] ?? 'interval';
   if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') at('audit.fsync', 'must be always, interval or never');
   return {
@@ -180,7 +187,33 @@ function auditConfig(raw: Record<string, unknown>, store: StoreConfig, stateDir:
     file: path.resolve(stateDir, str(raw['file'], 'audit.file', at) ?? 'audit.jsonl'),
     fsync: fsync as 'always' | 'interval' | 'never',
     intervalMs: int(raw['interval_ms'], 'audit.interval_ms', 1, 60_000, at) ?? 200,
+    rotate: raw['rotate'] === undefined
+      ? { maxBytes: DEFAULT_ROTATE_BYTES }
+      : wholeNumbers(raw['rotate'], 'audit.rotate', { max_bytes: ['maxBytes', 1024, 2 ** 40], max_age_ms: ['maxAgeMs', 1000, 366 * DAY_MS] }, at),
+    retain: wholeNumbers(raw['retain'], 'audit.retain', { max_files: ['maxFiles', 1, 1_000_000], max_age_ms: ['maxAgeMs', 1000, TEN_YEARS_MS] }, at),
   };
+}
+
+const DAY_MS = 86_400_000;
+const TEN_YEARS_MS = 3653 * DAY_MS;
+
+/**
+ * A mapping of optional whole numbers, such as `audit.rotate`: each key in `spec` names its camelCase field
+ * and range; absent keys stay absent, unknown ones are refused.
+ */
+function wholeNumbers<F extends string>(value: unknown, p: string, spec: Record<string, [F, number, number]>, at: At): Partial<Record<F, number>> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    at(p, 'must be a mapping');
+    return {};
+  }
+  only(value, p, Object.keys(spec), at);
+  const out: Partial<Record<F, number>> = {};
+  for (const [key, [field, min, max]] of Object.entries(spec)) {
+    const n = int(value[key], `${p}.${key}`, min, max, at);
+    if (n !== undefined) out[field] = n;
+  }
+  return out;
 }
 
 function section(raw: Record<string, unknown>, key: string, at: At): Record<string, unknown> {

@@ -52,6 +52,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       policyRevision: decider.revision, dataRevision: decider.dataRevision,
       onError: (err) => log(`audit log failed, every operation is refused until the host restarts: ${err.message}`),
       onRetry: (err) => log(err.message),
+      onInfo: (line) => log(`audit log: ${line}`),
     });
   } catch (err) {
     await opened.close();

@@ -1,9 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openAuditLog, verifyAuditLog, hashRecord } from '../../src/audit/index.js';
+import { openAuditLog, verifyAuditLog, verifyAuditSeries, hashRecord } from '../../src/audit/index.js';
 import { startStack, waitForStatus } from '../support/stack.js';
 import { NOT_FOUND, rpcError } from './helpers.js';
 
@@ -104,5 +104,37 @@ describe('attacks on the audit log', () => {
     const clean = await verifyAuditLog(untouched);
     assert.deepEqual({ ok: clean.ok, records: clean.records, lastSeq: clean.lastSeq, headChecked: clean.headChecked, problem: clean.problem },
       { ok: true, records: records.length, lastSeq: records.length, headChecked: true, problem: undefined });
+  });
+
+  it('a rotated file holding a denied attempt, deleted from the series, is caught by verify at the next file; the host will not continue it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'audit.jsonl');
+    const log = await openAuditLog({ file, fsync: 'never', rotate: { maxBytes: 1500 } });
+    const stack = await startStack({ audit: log });
+    try {
+      const alice = await stack.connect({ sub: 'alice' });
+      const { taskId } = await alice.createTask('convert_document', { text: 'audited' });
+      await waitForStatus(alice, taskId, 'completed');
+      const bob = await stack.connect({ sub: 'bob' });
+      assert.deepEqual(await rpcError(bob.getTask(taskId)), NOT_FOUND);
+      await alice.getTask(taskId);
+      await alice.list();
+      await alice.result(taskId);
+    } finally {
+      await stack.close();
+      await log.close();
+    }
+    const series = [...readdirSync(dir).filter((n) => /^audit\.\d{16}\..*\.jsonl$/.test(n)).sort().map((n) => path.join(dir, n)), file];
+    const holding = series.findIndex((f) => readLines(f).some((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      return r['allow'] === false && (r['principal'] as { sub?: string } | null)?.sub === 'bob';
+    }));
+    assert.ok(holding >= 0 && holding < series.length - 1, 'bob\'s denied get sits in a rotated file');
+    assert.equal((await verifyAuditSeries(file)).ok, true);
+
+    rmSync(series[holding] ?? '');
+    const r = await verifyAuditSeries(file);
+    assert.deepEqual([r.ok, r.problemFile, r.problem?.line, r.problem?.kind], [false, path.basename(series[holding + 1] ?? ''), 1, 'removed']);
+    await assert.rejects(openAuditLog({ file }), (err: unknown) => err instanceof Error && /refusing to continue its chain/.test(err.message));
   });
 });

@@ -1,10 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { runCli as run } from '../support/run-cli.js';
 import { headFileOf } from '../../src/audit/head.js';
+import { openAuditLog } from '../../src/audit/open.js';
 import type { AuditRecord } from '../../src/audit/record.js';
-import { readLines, tempLogFile, writeLines, writeLog } from './helpers.js';
+import { pruneAuditSeries } from '../../src/audit/retention.js';
+import { decision, readLines, rotatedBeside, tempLogFile, writeLines, writeLog, writeSeries } from './helpers.js';
 
 
 describe('taskguard audit verify', () => {
@@ -68,6 +71,83 @@ describe('taskguard audit verify', () => {
 
   it('is listed in the usage', async () => {
     const r = await run('--help');
-    assert.match(r.out, /taskguard audit verify FILE \[--head sidecar\|none\|SEQ:HASH\]\s+verify an audit log's hash chain and head/);
+    assert.match(r.out, /taskguard audit verify FILE\|DIR \[--head sidecar\|none\|SEQ:HASH\]\s+verify an audit log's hash chain and head/);
+  });
+});
+
+function seqRange(file: string): string {
+  const seqs = readLines(file).map((l) => (JSON.parse(l) as AuditRecord).seq);
+  return `${seqs.length} records, seq ${seqs[0]} to ${seqs.at(-1)}`;
+}
+
+describe('taskguard audit verify over a rotated series', () => {
+  it('the live file with rotated files beside it: a line per file, then the series, exit 0', async () => {
+    const { file, rotated, records } = await writeSeries(14);
+    const r = await run('audit', 'verify', file);
+    assert.deepEqual([r.code, r.err], [0, '']);
+    assert.deepEqual(r.out.split('\n'), [
+      ...[...rotated, file].map((f) => `ok ${path.basename(f)}: ${seqRange(f)}`),
+      `ok: ${rotated.length + 1} files, 14 records, last seq 14, last hash ${records[13]?.hash}`,
+    ]);
+  });
+
+  it('the folder works as well as the live file', async () => {
+    const { file } = await writeSeries(10);
+    const byDir = await run('audit', 'verify', path.dirname(file));
+    assert.deepEqual(byDir, await run('audit', 'verify', file));
+    assert.equal(byDir.code, 0);
+  });
+
+  it('a removed middle file: FAIL naming the file and line where the gap shows, exit 1', async () => {
+    const { file, rotated } = await writeSeries(20);
+    rmSync(rotated[1] ?? '');
+    const r = await run('audit', 'verify', file);
+    assert.equal(r.code, 1);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], `ok ${path.basename(rotated[0] ?? '')}: ${seqRange(rotated[0] ?? '')}`);
+    assert.match(lines[1] ?? '', new RegExp(`^FAIL ${path.basename(rotated[2] ?? '').replaceAll('.', '\\.')} line 1 \\(seq \\d+\\): removed: seq jumps from \\d+ to \\d+: \\d+ records missing after audit\\.0+1\\.`));
+    assert.equal(lines.length, 2);
+  });
+
+  it('an edited record: FAIL at its file and line', async () => {
+    const { file, rotated } = await writeSeries(20);
+    const target = rotated[2] ?? '';
+    writeLines(target, readLines(target).map((l, i) => (i === 2 ? l.replace('"acme"', '"globex"') : l)));
+    const r = await run('audit', 'verify', file);
+    assert.equal(r.code, 1);
+    assert.match(r.out.split('\n').at(-1) ?? '', new RegExp(`^FAIL ${path.basename(target).replaceAll('.', '\\.')} line 3 \\(seq \\d+\\): edited: hash does not match`));
+  });
+
+  it('after retention: says where the kept series starts, and still exits 0', async () => {
+    const { file, rotated } = await writeSeries(20);
+    await pruneAuditSeries(file, { maxFiles: 2 });
+    const kept = rotatedBeside(file);
+    const first = JSON.parse(readLines(kept[0] ?? '')[0] ?? '') as AuditRecord;
+    const r = await run('audit', 'verify', file);
+    assert.equal(r.code, 0);
+    assert.equal(r.out.split('\n')[0], `pruned: the records before seq ${first.seq} were deleted by retention (audit.jsonl.checkpoint)`);
+    assert.equal(r.out.split('\n').length, 1 + kept.length + 1 + 1);
+    assert.ok(rotated.length > kept.length);
+  });
+
+  it('a rotated file named on its own is checked alone, with a note saying how to check the series', async () => {
+    const { rotated } = await writeSeries(12);
+    const target = rotated[1] ?? '';
+    const r = await run('audit', 'verify', target);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^ok: \d+ records, last seq \d+, last hash [0-9a-f]{64}$/);
+    assert.equal(r.err, `note: ${path.basename(target)} is a rotated file, checked alone; verify audit.jsonl or its folder to check the whole series`);
+  });
+
+  it('a folder with no log, or with two, says so and exits 1', async () => {
+    const empty = path.dirname(tempLogFile());
+    assert.match((await run('audit', 'verify', empty)).err, /no audit log in .*: no head file and no rotated files \[audit_invalid\]$/);
+    const { file } = await writeSeries(2);
+    const other = await openAuditLog({ file: path.join(path.dirname(file), 'other.jsonl'), fsync: 'always' });
+    other.append(decision(1));
+    await other.close();
+    const two = await run('audit', 'verify', path.dirname(file));
+    assert.equal(two.code, 1);
+    assert.match(two.err, /holds 2 audit logs \(audit\.jsonl, other\.jsonl\): name the live file of one \[audit_invalid\]$/);
   });
 });

@@ -16,6 +16,8 @@ export interface Tamper {
   deleteRows(chain: string, fromPos: number, toPos: number): Promise<void>;
   setHead(chain: string, seq: number, hash: string): Promise<void>;
   deleteHead(chain: string): Promise<void>;
+  setCheckpoint(chain: string, seq: number, hash: string): Promise<void>;
+  deleteCheckpoint(chain: string): Promise<void>;
   count(chain: string): Promise<number>;
   hasTables(): Promise<boolean>;
 }
@@ -68,7 +70,7 @@ function edit(line: string, change: (r: Json) => void, rehash = false): string {
 }
 
 /** Runs `fn` on a fresh database and removes it afterwards, pass or fail. */
-function withDb(backend: DbBackend, fn: (db: DbFixture) => Promise<void>): () => Promise<void> {
+export function withDb(backend: DbBackend, fn: (db: DbFixture) => Promise<void>): () => Promise<void> {
   return async () => {
     const db = await backend.fresh();
     try {
@@ -245,7 +247,9 @@ export function dbAuditContract(backend: DbBackend): void {
       let batches = 0;
       const counting: typeof table = {
         readHead: (c) => table.readHead(c),
-        lines: (c) => table.lines(c),
+        readCheckpoint: (c) => table.readCheckpoint(c),
+        lines: (c, after) => table.lines(c, after),
+        prune: (...args) => table.prune(...args),
         appendBatch: (...args) => { batches += 1; return table.appendBatch(...args); },
         chains: () => table.chains(),
         close: () => table.close(),

@@ -6,6 +6,7 @@ import { openPostgresAuditTable } from '../../src/audit/postgres-table.js';
 import { runCli } from '../support/run-cli.js';
 import { openDbAuditLog } from '../../src/audit/db-open.js';
 import { dbAuditContract, openLog, verify, writeChain, type DbBackend, type DbFixture, type Tamper } from './db-contract.js';
+import { dbPruneContract } from './db-prune-contract.js';
 
 // Run by scripts/test.sh with a throwaway cluster; by hand:
 //   eval "$(bash scripts/postgres-test.sh start /tmp/pg-audit)"; node --import tsx --test test/audit/db-postgres.test.ts
@@ -17,6 +18,7 @@ const url = process.env[URL_ENV];
 function pgTamper(schema: string): Tamper {
   const records = `"${schema}".audit_records`;
   const heads = `"${schema}".audit_heads`;
+  const checkpoints = `"${schema}".audit_checkpoints`;
   const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -33,6 +35,8 @@ function pgTamper(schema: string): Tamper {
     deleteRows: async (chain, from, to) => void (await q(`DELETE FROM ${records} WHERE chain = $1 AND pos BETWEEN $2 AND $3`, [chain, from, to])),
     setHead: async (chain, seq, hash) => void (await q(`UPDATE ${heads} SET seq = $1, hash = $2 WHERE chain = $3`, [seq, hash, chain])),
     deleteHead: async (chain) => void (await q(`DELETE FROM ${heads} WHERE chain = $1`, [chain])),
+    setCheckpoint: async (chain, seq, hash) => void (await q(`UPDATE ${checkpoints} SET seq = $1, hash = $2 WHERE chain = $3`, [seq, hash, chain])),
+    deleteCheckpoint: async (chain) => void (await q(`DELETE FROM ${checkpoints} WHERE chain = $1`, [chain])),
     count: async (chain) => Number((await q<{ n: string }>(`SELECT count(*) AS n FROM ${records} WHERE chain = $1`, [chain]))[0]?.n),
     hasTables: async () => (await q<{ t: string | null }>('SELECT to_regclass($1) AS t', [records]))[0]?.t != null,
   };
@@ -68,6 +72,35 @@ async function freshPostgres(): Promise<DbFixture & { schema: string }> {
   };
 }
 
+interface RoleCase {
+  /** Run first, as the admin: tables the grants name must exist. */
+  before?: (db: DbFixture) => Promise<unknown>;
+  /** SQL run as the admin once the role exists. */
+  grants: (schema: string, role: string) => string[];
+}
+
+/** Runs `fn` with a fresh schema and a login role that holds only what `grants` gives it; both go afterwards. */
+async function withRole(prefix: string, setup: RoleCase, fn: (db: DbFixture & { schema: string }, roleUrl: string) => Promise<void>): Promise<void> {
+  const db = await freshPostgres();
+  const role = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await setup.before?.(db);
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    for (const sql of setup.grants(db.schema, role)) await admin.query(sql);
+    const limited = new URL(url as string);
+    limited.username = role;
+    limited.password = password;
+    await fn(db, limited.toString());
+  } finally {
+    await db.cleanup();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.end();
+  }
+}
+
 if (SKIP) {
   describe('postgres audit tables', { skip: 'TASKGUARD_SKIP_POSTGRES=1: the PostgreSQL audit tests are skipped' }, () => {
     it('are skipped', () => {});
@@ -81,6 +114,7 @@ if (SKIP) {
 } else {
   const postgres: DbBackend = { name: 'postgres', fresh: freshPostgres };
   dbAuditContract(postgres);
+  dbPruneContract(postgres);
 
   describe('postgres audit tables', () => {
     it('a killed connection does not crash the process; the next commit gets a fresh one', async () => {
@@ -118,29 +152,40 @@ if (SKIP) {
     });
 
     it('a role that may only read and write the existing tables can open them and append', async () => {
-      const db = await freshPostgres();
-      const role = `tg_audit_writer_${randomBytes(4).toString('hex')}`;
-      const password = randomBytes(12).toString('hex');
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        await writeChain(db, 'host-a', 2);
-        await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-        await admin.query(`GRANT USAGE ON SCHEMA "${db.schema}" TO ${role}`);
-        await admin.query(`GRANT SELECT, INSERT, UPDATE ON "${db.schema}".audit_records, "${db.schema}".audit_heads TO ${role}`);
-        const limited = new URL(url as string);
-        limited.username = role;
-        limited.password = password;
-        const table = await openPostgresAuditTable({ connectionString: limited.toString(), schema: db.schema });
+      await withRole('tg_audit_writer', {
+        before: (db) => writeChain(db, 'host-a', 2),
+        grants: (schema, role) => [
+          `GRANT USAGE ON SCHEMA "${schema}" TO ${role}`,
+          `GRANT SELECT, INSERT, UPDATE ON "${schema}".audit_records, "${schema}".audit_heads, "${schema}".audit_checkpoints TO ${role}`,
+        ],
+      }, async (db, roleUrl) => {
+        const table = await openPostgresAuditTable({ connectionString: roleUrl, schema: db.schema });
         const asRole = await openDbAuditLog({ table, chain: 'host-a' });
         assert.equal(asRole.append({ kind: 'decision', op: 'get', allow: true, policy_revision: 'r' }).seq, 3);
         await asRole.close();
         assert.deepEqual([(await verify(db, 'host-a')).ok, (await verify(db, 'host-a')).records], [true, 3]);
-      } finally {
-        await db.cleanup();
-        await admin.query(`DROP ROLE IF EXISTS ${role}`);
-        await admin.end();
-      }
+      });
+    });
+
+    it('tables from before pruning, used by a role that cannot create the checkpoint table: appends work, pruning says what is missing', async () => {
+      await withRole('tg_audit_old', {
+        grants: (schema, role) => [
+          `CREATE SCHEMA "${schema}"`,
+          `CREATE TABLE "${schema}".audit_records (chain TEXT NOT NULL, pos BIGINT NOT NULL CHECK (pos > 0), line TEXT NOT NULL, PRIMARY KEY (chain, pos))`,
+          `CREATE TABLE "${schema}".audit_heads (chain TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
+          `GRANT USAGE ON SCHEMA "${schema}" TO ${role}`,
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON "${schema}".audit_records, "${schema}".audit_heads TO ${role}`,
+        ],
+      }, async (db, roleUrl) => {
+        const info: string[] = [];
+        const table = await openPostgresAuditTable({ connectionString: roleUrl, schema: db.schema });
+        const log = await openDbAuditLog({ table, chain: 'host-a', retain: { maxRecords: 1 }, pruneEvery: 1, onInfo: (l) => void info.push(l) });
+        log.append({ kind: 'decision', op: 'get', allow: true, policy_revision: 'r' });
+        log.append({ kind: 'decision', op: 'get', allow: true, policy_revision: 'r' });
+        await log.close();
+        assert.deepEqual(info, ['audit chain host-a: pruning failed, nothing more deleted: cannot prune: table audit_checkpoints is missing (open the tables once as their owner to create it)']);
+        assert.deepEqual([(await verify(db, 'host-a')).ok, await db.tamper.count('host-a')], [true, 2]);
+      });
     });
 
     it('refuses a schema name that would need quoting', async () => {

@@ -20,7 +20,9 @@ function faulty(table: AuditTable, faults: Fault[]): AuditTable & { calls: numbe
   const wrapped = {
     calls: 0,
     readHead: (chain: string) => table.readHead(chain),
-    lines: (chain: string) => table.lines(chain),
+    readCheckpoint: (chain: string) => table.readCheckpoint(chain),
+    lines: (chain: string, after?: number) => table.lines(chain, after),
+    prune: (chain: string, fromSeq: number, throughPos: number, hash: string) => table.prune(chain, fromSeq, throughPos, hash),
     chains: () => table.chains(),
     close: () => table.close(),
     async appendBatch(chain: string, firstPos: number, lines: readonly string[], head: { seq: number; hash: string }) {

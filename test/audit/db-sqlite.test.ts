@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { openSqliteAuditTable } from '../../src/audit/sqlite-table.js';
 import { runCli } from '../support/run-cli.js';
 import { dbAuditContract, verify, writeChain, type DbBackend, type DbFixture, type Tamper } from './db-contract.js';
+import { dbPruneContract } from './db-prune-contract.js';
 import { tempLogFile } from './helpers.js';
 
 /** Plays the attacker on the file through a connection of its own, as anyone with write access could. */
@@ -24,6 +25,8 @@ function sqliteTamper(file: string): Tamper {
     deleteRows: async (chain, from, to) => void run((db) => db.prepare('DELETE FROM audit_records WHERE chain = ? AND pos BETWEEN ? AND ?').run(chain, from, to)),
     setHead: async (chain, seq, hash) => void run((db) => db.prepare('UPDATE audit_heads SET seq = ?, hash = ? WHERE chain = ?').run(seq, hash, chain)),
     deleteHead: async (chain) => void run((db) => db.prepare('DELETE FROM audit_heads WHERE chain = ?').run(chain)),
+    setCheckpoint: async (chain, seq, hash) => void run((db) => db.prepare('UPDATE audit_checkpoints SET seq = ?, hash = ? WHERE chain = ?').run(seq, hash, chain)),
+    deleteCheckpoint: async (chain) => void run((db) => db.prepare('DELETE FROM audit_checkpoints WHERE chain = ?').run(chain)),
     count: async (chain) => run((db) => (db.prepare('SELECT count(*) AS n FROM audit_records WHERE chain = ?').get(chain) as { n: number }).n),
     hasTables: async () => run((db) => (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'audit_%'").get() as { n: number }).n > 0),
   };
@@ -49,6 +52,7 @@ async function freshSqlite(): Promise<DbFixture & { file: string }> {
 const sqlite: DbBackend = { name: 'sqlite', fresh: freshSqlite };
 
 dbAuditContract(sqlite);
+dbPruneContract(sqlite);
 
 describe('sqlite audit tables', () => {
   it('share the file with other tables without touching them', async () => {

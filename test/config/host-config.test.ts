@@ -75,3 +75,35 @@ describe('host config', () => {
     await assert.rejects(mintDevToken(config, { sub: 'a', tenant: 't', client: 'c', scopes: [], roles: [], ttlS: 60 }), /dev tokens are off/);
   });
 });
+
+describe('host config: audit rotation and retention', () => {
+  it('rotates the file at 100 MiB and keeps everything unless told otherwise', () => {
+    const config = loadHostConfig();
+    assert.deepEqual(config.audit.kind === 'file' && [config.audit.rotate, config.audit.retain], [{ maxBytes: 104_857_600 }, {}]);
+  });
+
+  it('takes rotate and retain for a file, retain for a database; rotate: {} never rotates', () => {
+    const file = loadHostConfig(configFile('audit: {rotate: {max_bytes: 1048576, max_age_ms: 86400000}, retain: {max_files: 30, max_age_ms: 2592000000}}'));
+    assert.deepEqual(file.audit.kind === 'file' && [file.audit.rotate, file.audit.retain], [{ maxBytes: 1_048_576, maxAgeMs: 86_400_000 }, { maxFiles: 30, maxAgeMs: 2_592_000_000 }]);
+    const never = loadHostConfig(configFile('audit: {rotate: {}}'));
+    assert.deepEqual(never.audit.kind === 'file' && never.audit.rotate, {});
+    const db = loadHostConfig(configFile('audit: {kind: database, chain: h, retain: {max_records: 1000000}}'));
+    assert.deepEqual(db.audit, { kind: 'database', chain: 'h', retain: { maxRecords: 1_000_000 } });
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['a rotation size below 1 KiB', 'audit: {rotate: {max_bytes: 100}}', /audit\.rotate\.max_bytes: must be a whole number 1024\.\.1099511627776/],
+    ['a rotation age that is not a number', 'audit: {rotate: {max_age_ms: daily}}', /audit\.rotate\.max_age_ms: must be a whole number 1000\.\.31622400000/],
+    ['an unknown rotation key', 'audit: {rotate: {max_files: 3}}', /audit\.rotate\.max_files: unknown key \(expected one of max_bytes, max_age_ms\)/],
+    ['rotate that is not a mapping', 'audit: {rotate: 100}', /audit\.rotate: must be a mapping/],
+    ['no files kept', 'audit: {retain: {max_files: 0}}', /audit\.retain\.max_files: must be a whole number 1\.\.1000000/],
+    ['a record count for a file', 'audit: {retain: {max_records: 5}}', /audit\.retain\.max_records: unknown key \(expected one of max_files, max_age_ms\)/],
+    ['rotation for a database', 'audit: {kind: database, rotate: {max_bytes: 2048}}', /audit\.rotate: unknown key/],
+    ['a file count for a database', 'audit: {kind: database, retain: {max_files: 3}}', /audit\.retain\.max_files: unknown key \(expected one of max_records, max_age_ms\)/],
+  ];
+  for (const [label, yaml, expected] of bad) {
+    it(`rejects ${label}, naming the path`, () => {
+      assert.match(rejection(yaml), expected);
+    });
+  }
+});

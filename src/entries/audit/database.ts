@@ -4,3 +4,4 @@ export type { AuditTable, AuditRow } from '../../audit/db-table.js';
 export { DbAuditSink, type DbAuditSinkOptions } from '../../audit/db-sink.js';
 export { verifyAuditChain } from '../../audit/db-verify.js';
 export { openDbAuditLog, type OpenDbAuditLogOptions } from '../../audit/db-open.js';
+export { pruneAuditChain, type ChainRetention, type ChainPruneResult, type PruneChainOptions } from '../../audit/db-prune.js';
