@@ -99,6 +99,7 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     port: config.listen.port,
     path: config.listen.path,
     allowedHosts: config.listen.allowedHosts,
+    allowedOrigins: config.listen.allowedOrigins,
     maxBodyBytes: config.listen.maxBodyBytes,
     protectedResource: {
       resource: config.listen.publicUrl,

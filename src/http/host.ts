@@ -12,6 +12,8 @@ import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../tasks/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
+import { loopbackOrigins, originAllowed, originOf } from './origin.js';
+import { TaskguardError } from '../errors.js';
 
 export interface HttpHostOptions {
   verifier: OAuthTokenVerifier;
@@ -23,6 +25,11 @@ export interface HttpHostOptions {
   path?: string;
   /** Host header values accepted (DNS rebinding protection); defaults to the listen address. */
   allowedHosts?: string[];
+  /**
+   * Origin header values accepted; a request carrying any other Origin gets 403 (Streamable HTTP). Defaults
+   * to the loopback origins of the listen port and the protected resource's origin. No Origin passes.
+   */
+  allowedOrigins?: string[];
   maxBodyBytes?: number;
   /**
    * RFC 9728 protected resource metadata, served unauthenticated at /.well-known/oauth-protected-resource
@@ -57,6 +64,8 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const maxBody = options.maxBodyBytes ?? 1_048_576;
   const sessions = new Map<string, Session>();
   let allowedHosts = options.allowedHosts;
+  // Empty until listen() knows the port: nothing is served before then anyway.
+  let allowedOrigins: ReadonlySet<string> = new Set(options.allowedOrigins?.map(checkedOrigin));
   let draining = false;
   let resourceMetadataUrl: string | undefined;
   const metadataPaths = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${path}`];
@@ -71,6 +80,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
+    if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
     if (options.protectedResource && metadataPaths.includes(url.pathname) && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
       return void res.end(JSON.stringify({ bearer_methods_supported: ['header'], ...options.protectedResource }));
@@ -132,6 +142,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         const { address, port } = server.address() as AddressInfo;
         allowedHosts ??= [`${address}:${port}`, `localhost:${port}`];
+        if (!options.allowedOrigins) allowedOrigins = defaultOrigins(address, port, options.protectedResource?.resource);
         if (options.protectedResource) resourceMetadataUrl = `${new URL(options.protectedResource.resource).origin}${metadataPaths[1]}`; // RFC 9728 section 3.1
         resolve(`http://${address}:${port}${path}`);
       });
@@ -148,6 +159,18 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       await closed;
     },
   };
+}
+
+function checkedOrigin(value: string): string {
+  const origin = originOf(value);
+  if (origin === undefined) throw new TaskguardError('usage', `allowedOrigins: \`${value}\` is not an http(s) origin`);
+  return origin;
+}
+
+function defaultOrigins(address: string, port: number, resource: string | undefined): ReadonlySet<string> {
+  const listening = originOf(`http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  const extra = [listening, resource === undefined ? undefined : originOf(resource)].filter((o): o is string => o !== undefined);
+  return new Set([...loopbackOrigins(port), ...extra]);
 }
 
 /**
