@@ -13,6 +13,7 @@ import { stepUpData, TASKGUARD_RPC_ERRORS } from '../tasks/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
 import { loopbackOrigins, originAllowed, originOf } from './origin.js';
+import { requestIdOf, sendError, type RequestId } from './reply.js';
 import { TaskguardError } from '../errors.js';
 
 export interface HttpHostOptions {
@@ -71,13 +72,15 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const metadataPaths = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${path}`];
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) sendError(res, 500, -32603, 'internal error');
+    const seen: { id: RequestId } = { id: null };
+    handle(req, res, seen).catch(() => {
+      if (!res.headersSent) sendError(res, 500, -32603, 'internal error', seen.id);
       else res.end();
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `seen.id` is the request's JSON-RPC id once its body is read, for every answer from then on. */
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: { id: RequestId }): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
     if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
@@ -108,18 +111,19 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         return sendError(res, parsed.status, parsed.status === 400 ? -32700 : -32600, parsed.message);
       }
       body = parsed.value;
+      seen.id = requestIdOf(body);
     }
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       // Someone else's session id gets the answer an unknown one gets.
-      if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found');
+      if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found', seen.id);
       const stepUp = req.method === 'POST' ? await options.guard.preflightStepUp(body, auth.authInfo) : undefined;
-      if (stepUp) return sendStepUp(res, body, stepUp, resourceMetadataUrl);
+      if (stepUp) return sendStepUp(res, seen.id, stepUp, resourceMetadataUrl);
       return session.transport.handleRequest(req, res, body);
     }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided');
+    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
 
     const mcp = options.createMcpServer();
     options.guard.attach(mcp);
@@ -183,7 +187,7 @@ function ownerKey(authInfo: AuthInfo): string | undefined {
 }
 
 /** RFC 9470: 401 with an insufficient_user_authentication challenge, and the JSON-RPC error in the body. */
-function sendStepUp(res: ServerResponse, body: unknown, obligation: StepUpObligation, resourceMetadataUrl: string | undefined): void {
+function sendStepUp(res: ServerResponse, id: RequestId, obligation: StepUpObligation, resourceMetadataUrl: string | undefined): void {
   const params = [
     'error="insufficient_user_authentication"',
     'error_description="a more recent or stronger authentication is required"',
@@ -192,12 +196,5 @@ function sendStepUp(res: ServerResponse, body: unknown, obligation: StepUpObliga
     ...(resourceMetadataUrl ? [`resource_metadata="${resourceMetadataUrl}"`] : []),
   ];
   res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
-  const id = typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : null;
-  res.writeHead(401, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: TASKGUARD_RPC_ERRORS.stepUpRequired, message: 'step-up authentication required', data: stepUpData(obligation) } }));
-}
-
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  sendError(res, 401, TASKGUARD_RPC_ERRORS.stepUpRequired, 'step-up authentication required', id, stepUpData(obligation));
 }
