@@ -112,6 +112,8 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       }
       body = parsed.value;
       seen.id = requestIdOf(body);
+      // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
+      if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
     }
 
     const sessionId = req.headers['mcp-session-id'];
