@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { principalFromAuthInfo } from '../identity/principal.js';
 import type { Taskguard } from '../tasks/runtime.js';
 import type { StepUpObligation } from '../decision/types.js';
@@ -81,14 +81,15 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 
   /** `seen.id` is the request's JSON-RPC id once its body is read, for every answer from then on. */
   async function handle(req: IncomingMessage, res: ServerResponse, seen: { id: RequestId }): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
     if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
-    if (options.protectedResource && metadataPaths.includes(url.pathname) && req.method === 'GET') {
+    const pathname = pathOf(req.url);
+    if (pathname === undefined) return sendError(res, 400, -32600, 'invalid request target');
+    if (options.protectedResource && metadataPaths.includes(pathname) && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
       return void res.end(JSON.stringify({ bearer_methods_supported: ['header'], ...options.protectedResource }));
     }
-    if (url.pathname !== path) return sendError(res, 404, -32601, 'not found');
+    if (pathname !== path) return sendError(res, 404, -32601, 'not found');
     if (draining) {
       res.setHeader('connection', 'close');
       return sendError(res, 503, -32000, 'server is shutting down');
@@ -114,6 +115,8 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       seen.id = requestIdOf(body);
       // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
       if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
+      // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
+      if (!JSONRPCMessageSchema.safeParse(body).success) return sendError(res, 400, -32600, 'not a json-rpc message', seen.id);
     }
 
     const sessionId = req.headers['mcp-session-id'];
@@ -165,6 +168,15 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       await closed;
     },
   };
+}
+
+/** The path a request targets; undefined for a target that is no url (an absolute form such as `http://[::1`). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkedOrigin(value: string): string {

@@ -22,7 +22,7 @@ describe('host-level errors carry the request id', () => {
   };
 
   it('an unknown session answers 404 with the id of the request that named it', async () => {
-    for (const id of [9, 'req-9', 0, '', -3, 1.5]) {
+    for (const id of [9, 'req-9', 0, '', -3]) {
       const { status, answer } = await post({ jsonrpc: '2.0', id, method: 'tasks/list', params: {} }, { 'mcp-session-id': randomUUID() });
       assert.equal(status, 404);
       assert.deepEqual(answer, { jsonrpc: '2.0', id, error: { code: -32001, message: 'session not found' } });
@@ -35,12 +35,18 @@ describe('host-level errors carry the request id', () => {
     assert.equal(answer.id, 'list-1');
   });
 
-  it('an id that is not a string or a number, or no id at all, answers id null', async () => {
-    for (const id of [null, true, { n: 1 }, [1], undefined]) {
+  it('an id that is not a string or a number answers id null; a fractional one is still the request\'s', async () => {
+    for (const id of [null, true, { n: 1 }, [1]]) {
       const { status, answer } = await post({ jsonrpc: '2.0', id, method: 'tasks/list', params: {} }, { 'mcp-session-id': randomUUID() });
-      assert.equal(status, 404);
-      assert.equal(answer.id, null, `id ${JSON.stringify(id)}`);
+      assert.deepEqual({ status, answer }, { status: 400, answer: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'not a json-rpc message' } } }, `id ${JSON.stringify(id)}`);
     }
+    const fractional = await post({ jsonrpc: '2.0', id: 1.5, method: 'tasks/list', params: {} }, { 'mcp-session-id': randomUUID() });
+    assert.deepEqual({ status: fractional.status, id: fractional.answer.id }, { status: 400, id: 1.5 });
+  });
+
+  it('a notification (no id) answers id null', async () => {
+    const { status, answer } = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': randomUUID() });
+    assert.deepEqual({ status, id: answer.id }, { status: 404, id: null });
   });
 
   it('before the body is read (no token) the id is unknown: null', async () => {
