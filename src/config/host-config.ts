@@ -39,6 +39,8 @@ export interface HostConfig {
   store: StoreConfig;
   audit: AuditConfig;
   demo: { tools: boolean; workspace: string };
+  /** Streamable HTTP sessions: closed after idleTimeoutMs without a request; at most this many open. */
+  sessions: { idleTimeoutMs: number; maxPerPrincipal: number; maxTotal: number };
   shutdown: { graceMs: number };
   /** Where it came from, for messages. */
   source: string;
@@ -72,7 +74,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const problems: string[] = [];
   const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
   if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
-  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'shutdown'], at);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown'], at);
 
   const listen = section(raw, 'listen', at);
   only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'allowed_origins', 'max_body_bytes'], at);
@@ -117,6 +119,9 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   only(demo, 'demo', ['tools', 'workspace'], at);
   if (demo['tools'] !== undefined && typeof demo['tools'] !== 'boolean') at('demo.tools', 'must be true or false');
 
+  const sessions = section(raw, 'sessions', at);
+  only(sessions, 'sessions', ['idle_timeout_ms', 'max_per_principal', 'max_total'], at);
+
   const shutdown = section(raw, 'shutdown', at);
   only(shutdown, 'shutdown', ['grace_ms'], at);
 
@@ -128,6 +133,11 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     store,
     audit,
     demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
+    sessions: {
+      idleTimeoutMs: int(sessions['idle_timeout_ms'], 'sessions.idle_timeout_ms', 1000, 604_800_000, at) ?? 1_800_000,
+      maxPerPrincipal: int(sessions['max_per_principal'], 'sessions.max_per_principal', 1, 100_000, at) ?? 16,
+      maxTotal: int(sessions['max_total'], 'sessions.max_total', 1, 1_000_000, at) ?? 1000,
+    },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
     source,
   };

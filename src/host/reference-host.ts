@@ -101,6 +101,7 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     allowedHosts: config.listen.allowedHosts,
     allowedOrigins: config.listen.allowedOrigins,
     maxBodyBytes: config.listen.maxBodyBytes,
+    sessions: config.sessions,
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),

@@ -14,6 +14,8 @@ import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
 import { loopbackOrigins, originAllowed, originOf } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
+import { sendSessionRefusal, sessionLimits } from './session-limits.js';
+import { SessionTable, type SessionLimits } from './sessions.js';
 import { TaskguardError } from '../errors.js';
 
 export interface HttpHostOptions {
@@ -37,6 +39,12 @@ export interface HttpHostOptions {
    * (and with the MCP path appended); its URL is named in every 401 challenge.
    */
   protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: string[] };
+  /**
+   * Session lifetime and caps (defaults: idle 30 minutes, 16 per principal, 1000 in all). A session past its
+   * idle time is closed and answered 404 like an unknown one; a new session past a cap gets 429 (principal)
+   * or 503 (host) with Retry-After and JSON-RPC -32008. Tasks are bound to the principal, not the session.
+   */
+  sessions?: Partial<SessionLimits>;
 }
 
 export interface HttpHost {
@@ -48,13 +56,6 @@ export interface HttpHost {
   sessions(): number;
 }
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  mcp: McpServer;
-  /** The identity that opened the session. The session id alone never authorizes anything. */
-  owner: string;
-}
-
 /**
  * Streamable HTTP for guarded MCP servers. Every request is authenticated with a bearer token; a session
  * is bound to the principal that opened it, and a request naming a session that is not the caller's is
@@ -63,7 +64,7 @@ interface Session {
 export function createHttpHost(options: HttpHostOptions): HttpHost {
   const path = options.path ?? '/mcp';
   const maxBody = options.maxBodyBytes ?? 1_048_576;
-  const sessions = new Map<string, Session>();
+  const sessions = new SessionTable<StreamableHTTPServerTransport>(sessionLimits(options.sessions));
   let allowedHosts = options.allowedHosts;
   // Empty until listen() knows the port: nothing is served before then anyway.
   let allowedOrigins: ReadonlySet<string> = new Set(options.allowedOrigins?.map(checkedOrigin));
@@ -121,26 +122,41 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
-      // Someone else's session id gets the answer an unknown one gets.
-      if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found', seen.id);
+      // Someone else's session id, and an expired one, get the answer an unknown one gets.
+      const session = sessions.find(sessionId, owner);
+      if (!session) return sendError(res, 404, -32001, 'session not found', seen.id);
+      res.once('close', sessions.touch(session, req.method !== 'GET'));
       const stepUp = req.method === 'POST' ? await options.guard.preflightStepUp(body, auth.authInfo) : undefined;
       if (stepUp) return sendStepUp(res, seen.id, stepUp, resourceMetadataUrl);
-      return session.transport.handleRequest(req, res, body);
+      return session.value.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
 
+    const place = sessions.reserve(owner);
+    if (!place.ok) return sendSessionRefusal(res, place, seen.id);
     const mcp = options.createMcpServer();
-    options.guard.attach(mcp);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { transport, mcp, owner }),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    let opened = false;
+    try {
+      options.guard.attach(mcp);
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          opened = true;
+          place.open({ id, owner, value: transport, close: () => mcp.close() });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.remove(transport.sessionId);
+      };
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // An initialize the SDK refused leaves no session: its place is free, its server disconnected.
+      if (!opened) {
+        place.cancel();
+        await mcp.close().catch(() => {});
+      }
+    }
   }
 
   return {
@@ -160,8 +176,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       draining = true;
     },
     async close() {
-      for (const session of sessions.values()) await session.transport.close().catch(() => {});
-      sessions.clear();
+      await sessions.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open SSE streams would keep server.close waiting forever.
       server.closeAllConnections();

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadHostConfig } from '../../src/config/host-config.js';
+import { mintDevToken } from '../../src/host/dev-identity.js';
 import { createHostRuntime, createReferenceHttp, type HostRuntime } from '../../src/host/reference-host.js';
 import type { HttpHost } from '../../src/http/host.js';
 import { freePort } from '../e2e/support/host-process.js';
@@ -43,5 +44,29 @@ describe('the reference host checks Origin against listen.allowed_origins', () =
     assert.equal(await post('https://mcp.example.com'), 401);
     assert.equal(await post(`http://localhost:${port}`), 401);
     assert.equal(await post('https://evil.example'), 403);
+  });
+});
+
+describe('the reference host applies the sessions config', () => {
+  let host: Awaited<ReturnType<typeof startReferenceHost>>;
+  before(async () => {
+    const port = await freePort();
+    host = await startReferenceHost({ listen: { port }, sessions: { idle_timeout_ms: 1000, max_per_principal: 1, max_total: 5 } });
+  });
+  after(async () => {
+    await stop(host);
+  });
+
+  it('a second session of one identity is refused (429), and the first one expires after idle_timeout_ms', async () => {
+    const token = await mintDevToken(host.runtime.config, { sub: 'alice', tenant: 'acme', client: 'reports-agent', scopes: ['reports:read'], roles: ['analyst'], ttlS: 300 });
+    const initialize = (): Promise<number> => rawRequest({
+      url: host.url, method: 'POST', headers: { ...MCP_POST_HEADERS, host: new URL(host.url).host, authorization: `Bearer ${token}` }, body: JSON.stringify(INITIALIZE),
+    }).then((r) => r.status);
+    assert.equal(await initialize(), 200);
+    assert.equal(await initialize(), 429);
+    const until = Date.now() + 10_000;
+    while (host.http.sessions() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(host.http.sessions(), 0, 'the idle session was not reclaimed');
+    assert.equal(await initialize(), 200);
   });
 });

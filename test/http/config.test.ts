@@ -35,3 +35,22 @@ describe('listen.allowed_origins', () => {
     assertRefused('listen: {allowed_origins: "https://app.example.com"}', /listen\.allowed_origins: must be a list of non-empty strings/);
   });
 });
+
+describe('sessions', () => {
+  it('defaults to a 30 minute idle timeout, 16 sessions per principal and 1000 in all', () => {
+    assert.deepEqual(loadHostConfig().sessions, { idleTimeoutMs: 1_800_000, maxPerPrincipal: 16, maxTotal: 1000 });
+  });
+
+  it('takes each of its keys', () => {
+    assert.deepEqual(load('sessions: {idle_timeout_ms: 60000, max_per_principal: 4, max_total: 50}').sessions, { idleTimeoutMs: 60_000, maxPerPrincipal: 4, maxTotal: 50 });
+    assert.deepEqual(load('sessions: {max_total: 50}').sessions, { idleTimeoutMs: 1_800_000, maxPerPrincipal: 16, maxTotal: 50 });
+  });
+
+  it('refuses bad values and unknown keys, naming the path', () => {
+    assertRefused('sessions: {idle_timeout_ms: 10}', /sessions\.idle_timeout_ms: must be a whole number 1000\.\.604800000/);
+    assertRefused('sessions: {max_per_principal: 0}', /sessions\.max_per_principal: must be a whole number 1\.\.100000/);
+    assertRefused('sessions: {max_total: 1.5}', /sessions\.max_total: must be a whole number 1\.\.1000000/);
+    assertRefused('sessions: {idle_timeout_s: 60}', /sessions\.idle_timeout_s: unknown key/);
+    assertRefused('sessions: 5', /sessions: must be a mapping/);
+  });
+});
