@@ -12,11 +12,10 @@ import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../tasks/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
-import { loopbackOrigins, originAllowed, originOf } from './origin.js';
+import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
 import { sendSessionRefusal, sessionLimits } from './session-limits.js';
 import { SessionTable, type SessionLimits } from './sessions.js';
-import { TaskguardError } from '../errors.js';
 
 export interface HttpHostOptions {
   verifier: OAuthTokenVerifier;
@@ -67,7 +66,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   const sessions = new SessionTable<StreamableHTTPServerTransport>(sessionLimits(options.sessions));
   let allowedHosts = options.allowedHosts;
   // Empty until listen() knows the port: nothing is served before then anyway.
-  let allowedOrigins: ReadonlySet<string> = new Set(options.allowedOrigins?.map(checkedOrigin));
+  let allowedOrigins: ReadonlySet<string> = checkedOrigins(options.allowedOrigins ?? []);
   let draining = false;
   let resourceMetadataUrl: string | undefined;
   const metadataPaths = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${path}`];
@@ -192,18 +191,6 @@ function pathOf(target: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function checkedOrigin(value: string): string {
-  const origin = originOf(value);
-  if (origin === undefined) throw new TaskguardError('usage', `allowedOrigins: \`${value}\` is not an http(s) origin`);
-  return origin;
-}
-
-function defaultOrigins(address: string, port: number, resource: string | undefined): ReadonlySet<string> {
-  const listening = originOf(`http://${address.includes(':') ? `[${address}]` : address}:${port}`);
-  const extra = [listening, resource === undefined ? undefined : originOf(resource)].filter((o): o is string => o !== undefined);
-  return new Set([...loopbackOrigins(port), ...extra]);
 }
 
 /**
