@@ -1,13 +1,15 @@
 /**
  * What the soak watches, and how much growth per minute after warm-up it tolerates before calling a metric
  * unbounded. A bounded metric levels off (its slope after warm-up is noise around 0); one that leaks keeps the
- * slope it had. RSS's budget is issue 13's target; the others are noise floors well below any real leak.
+ * slope it had. RSS's budget is issue 13's target. Open sessions and running tasks swing by tens from one
+ * sample to the next as the users' cycles line up, which puts about 2 a minute of noise in their slope; 10 a
+ * minute is clear of that and far below a leak (sessions that are never reclaimed grow by 70 a minute here).
  */
 export const METRICS = {
   rssMb: { label: 'RSS', unit: 'MB', budgetPerMin: 5 },
   heapMb: { label: 'heap after GC', unit: 'MB', budgetPerMin: 2 },
-  sessions: { label: 'open sessions', unit: '', budgetPerMin: 2 },
-  runningTasks: { label: 'running tasks', unit: '', budgetPerMin: 2 },
+  sessions: { label: 'open sessions', unit: '', budgetPerMin: 10 },
+  runningTasks: { label: 'running tasks', unit: '', budgetPerMin: 10 },
   auditMb: { label: 'audit log', unit: 'MB', budgetPerMin: 1 },
   storeMb: { label: 'task store file', unit: 'MB', budgetPerMin: 1 },
 } as const;
