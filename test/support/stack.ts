@@ -107,7 +107,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } else {
     registerTestTools(guard, gates);
   }
-  const host = createHttpHost({ verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }), ...options.host });
+  // Suites open a session per case on one stack and keep them all: the per-principal cap is lifted for them,
+  // and the tests of the caps set their own.
+  const host = createHttpHost({
+    verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }),
+    sessions: { maxPerPrincipal: 1000 }, ...options.host,
+  });
   const url = await host.listen();
   const clients: Client[] = [];
 
