@@ -16,6 +16,11 @@ const BENCHMARKS: readonly Benchmark[] = [
     load: async () => (await import('./load.js')).runLoadBenchmark,
   },
   {
+    name: 'soak',
+    summary: 'the reference host for --minutes (default 10) under SDK clients that abandon sessions: RSS, heap, sessions, tasks, audit and store growth',
+    load: async () => (await import('./soak.js')).runSoakBenchmark,
+  },
+  {
     name: 'stores',
     summary: 'task stores as the table grows: get, list pages, countLive, expiry sweep; SQLite and PostgreSQL, 10k vs 1M tasks',
     load: async () => (await import('./stores.js')).runStoresBenchmark,

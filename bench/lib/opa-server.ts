@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerCleanup } from './cleanup.js';
+import { freePort } from './free-port.js';
 import { getStatus } from './http-json.js';
 
 export interface OpaServerOptions {
@@ -79,20 +79,4 @@ async function waitHealthy(baseUrl: string, child: ChildProcess, timeoutMs: numb
 
 function kill(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-}
-
-/**
- * A port the OS just handed out and released. Another process could take it before opa binds it; then opa
- * fails to start and says so, which is rare enough on a benchmark machine not to warrant retries.
- */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }

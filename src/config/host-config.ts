@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { isRecord } from '../decision/parse.js';
 import { TaskguardError, describeError } from '../errors.js';
 import { validateIdentityConfig, type IdentityConfig } from '../identity/index.js';
+import { loopbackOrigins, originOf } from '../http/origin.js';
 import { deepFreeze } from '../util/freeze.js';
 import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
@@ -38,13 +39,15 @@ export const DEFAULT_ROTATE_BYTES = 104_857_600;
 
 /** The reference host's configuration, validated and with every path absolute. */
 export interface HostConfig {
-  listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; maxBodyBytes: number };
+  listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; allowedOrigins: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
   policy: { bundle?: string; data?: string };
   store: StoreConfig;
   audit: AuditConfig;
   demo: { tools: boolean; workspace: string };
+  /** Streamable HTTP sessions: closed after idleTimeoutMs without a request; at most this many open. */
+  sessions: { idleTimeoutMs: number; maxPerPrincipal: number; maxTotal: number };
   shutdown: { graceMs: number };
   /** Where it came from, for messages. */
   source: string;
@@ -78,10 +81,10 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const problems: string[] = [];
   const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
   if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
-  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'shutdown'], at);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown'], at);
 
   const listen = section(raw, 'listen', at);
-  only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'max_body_bytes'], at);
+  only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'allowed_origins', 'max_body_bytes'], at);
   const host = str(listen['host'], 'listen.host', at) ?? '127.0.0.1';
   const port = int(listen['port'], 'listen.port', 0, 65535, at) ?? 8787;
   const mcpPath = str(listen['path'], 'listen.path', at) ?? '/mcp';
@@ -89,6 +92,9 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const publicUrl = str(listen['public_url'], 'listen.public_url', at) ?? `http://${host}:${port}${mcpPath}`;
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) at('listen.public_url', 'must be an http(s) url');
   const allowedHosts = listen['allowed_hosts'] === undefined ? [`${host}:${port}`, `localhost:${port}`] : strList(listen['allowed_hosts'], 'listen.allowed_hosts', at);
+  const allowedOrigins = listen['allowed_origins'] === undefined
+    ? unique([...loopbackOrigins(port), originOf(publicUrl)])
+    : origins(strList(listen['allowed_origins'], 'listen.allowed_origins', at), 'listen.allowed_origins', at);
   const maxBodyBytes = int(listen['max_body_bytes'], 'listen.max_body_bytes', 1024, 64 * 1048576, at) ?? 1048576;
 
   const stateDir = path.resolve(baseDir, str(raw['state_dir'], 'state_dir', at) ?? '.taskguard');
@@ -120,17 +126,25 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   only(demo, 'demo', ['tools', 'workspace'], at);
   if (demo['tools'] !== undefined && typeof demo['tools'] !== 'boolean') at('demo.tools', 'must be true or false');
 
+  const sessions = section(raw, 'sessions', at);
+  only(sessions, 'sessions', ['idle_timeout_ms', 'max_per_principal', 'max_total'], at);
+
   const shutdown = section(raw, 'shutdown', at);
   only(shutdown, 'shutdown', ['grace_ms'], at);
 
   const config: HostConfig = {
-    listen: { host, port, path: mcpPath, publicUrl, allowedHosts, maxBodyBytes },
+    listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },
     stateDir,
     identity,
     policy: { ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}) },
     store,
     audit,
     demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
+    sessions: {
+      idleTimeoutMs: int(sessions['idle_timeout_ms'], 'sessions.idle_timeout_ms', 1000, 604_800_000, at) ?? 1_800_000,
+      maxPerPrincipal: int(sessions['max_per_principal'], 'sessions.max_per_principal', 1, 100_000, at) ?? 16,
+      maxTotal: int(sessions['max_total'], 'sessions.max_total', 1, 1_000_000, at) ?? 1000,
+    },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
     source,
   };
@@ -246,6 +260,19 @@ function int(value: unknown, p: string, min: number, max: number, at: At): numbe
     return undefined;
   }
   return value;
+}
+
+/** Browser origins as browsers send them (`HTTPS://X.example:443/` is `https://x.example`). */
+function origins(values: string[], p: string, at: At): string[] {
+  return unique(values.map((v) => {
+    const origin = originOf(v);
+    if (origin === undefined) at(p, `\`${v}\` is not an http(s) origin`);
+    return origin;
+  }));
+}
+
+function unique(values: Array<string | undefined>): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined))];
 }
 
 function strList(value: unknown, p: string, at: At): string[] {

@@ -5,13 +5,17 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { principalFromAuthInfo } from '../identity/principal.js';
+import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { principalFromAuthInfo, principalKey } from '../identity/principal.js';
 import type { Taskguard } from '../wire/v2025/taskguard.js';
 import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
+import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
+import { requestIdOf, sendError, type RequestId } from './reply.js';
+import { sendSessionRefusal, sessionLimits } from './session-limits.js';
+import { SessionTable, type SessionLimits } from './sessions.js';
 
 export interface HttpHostOptions {
   verifier: OAuthTokenVerifier;
@@ -23,12 +27,23 @@ export interface HttpHostOptions {
   path?: string;
   /** Host header values accepted (DNS rebinding protection); defaults to the listen address. */
   allowedHosts?: string[];
+  /**
+   * Origin header values accepted; a request carrying any other Origin gets 403 (Streamable HTTP). Defaults
+   * to the loopback origins of the listen port and the protected resource's origin. No Origin passes.
+   */
+  allowedOrigins?: string[];
   maxBodyBytes?: number;
   /**
    * RFC 9728 protected resource metadata, served unauthenticated at /.well-known/oauth-protected-resource
    * (and with the MCP path appended); its URL is named in every 401 challenge.
    */
   protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: string[] };
+  /**
+   * Session lifetime and caps (defaults: idle 30 minutes, 16 per principal, 1000 in all). A session past its
+   * idle time is closed and answered 404 like an unknown one; a new session past a cap gets 429 (principal)
+   * or 503 (host) with Retry-After and JSON-RPC -32008. Tasks are bound to the principal, not the session.
+   */
+  sessions?: Partial<SessionLimits>;
 }
 
 export interface HttpHost {
@@ -40,13 +55,6 @@ export interface HttpHost {
   sessions(): number;
 }
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  mcp: McpServer;
-  /** The identity that opened the session. The session id alone never authorizes anything. */
-  owner: string;
-}
-
 /**
  * Streamable HTTP for guarded MCP servers. Every request is authenticated with a bearer token; a session
  * is bound to the principal that opened it, and a request naming a session that is not the caller's is
@@ -55,27 +63,33 @@ interface Session {
 export function createHttpHost(options: HttpHostOptions): HttpHost {
   const path = options.path ?? '/mcp';
   const maxBody = options.maxBodyBytes ?? 1_048_576;
-  const sessions = new Map<string, Session>();
+  const sessions = new SessionTable<StreamableHTTPServerTransport>(sessionLimits(options.sessions));
   let allowedHosts = options.allowedHosts;
+  // Empty until listen() knows the port: nothing is served before then anyway.
+  let allowedOrigins: ReadonlySet<string> = checkedOrigins(options.allowedOrigins ?? []);
   let draining = false;
   let resourceMetadataUrl: string | undefined;
   const metadataPaths = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${path}`];
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) sendError(res, 500, -32603, 'internal error');
+    const seen: { id: RequestId } = { id: null };
+    handle(req, res, seen).catch(() => {
+      if (!res.headersSent) sendError(res, 500, -32603, 'internal error', seen.id);
       else res.end();
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  /** `seen.id` is the request's JSON-RPC id once its body is read, for every answer from then on. */
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: { id: RequestId }): Promise<void> {
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
-    if (options.protectedResource && metadataPaths.includes(url.pathname) && req.method === 'GET') {
+    if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
+    const pathname = pathOf(req.url);
+    if (pathname === undefined) return sendError(res, 400, -32600, 'invalid request target');
+    if (options.protectedResource && metadataPaths.includes(pathname) && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
       return void res.end(JSON.stringify({ bearer_methods_supported: ['header'], ...options.protectedResource }));
     }
-    if (url.pathname !== path) return sendError(res, 404, -32601, 'not found');
+    if (pathname !== path) return sendError(res, 404, -32601, 'not found');
     if (draining) {
       res.setHeader('connection', 'close');
       return sendError(res, 503, -32000, 'server is shutting down');
@@ -98,34 +112,54 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         return sendError(res, parsed.status, parsed.status === 400 ? -32700 : -32600, parsed.message);
       }
       body = parsed.value;
+      seen.id = requestIdOf(body);
+      // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
+      if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
+      // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
+      if (!JSONRPCMessageSchema.safeParse(body).success) return sendError(res, 400, -32600, 'not a json-rpc message', seen.id);
     }
 
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
-      // Someone else's session id gets the answer an unknown one gets.
-      if (!session || session.owner !== owner) return sendError(res, 404, -32001, 'session not found');
+      // Someone else's session id, and an expired one, get the answer an unknown one gets.
+      const session = sessions.find(sessionId, owner);
+      if (!session) return sendError(res, 404, -32001, 'session not found', seen.id);
+      res.once('close', sessions.touch(session, req.method !== 'GET'));
       if (req.method === 'POST') {
         // Decided once: a step-up answer is the RFC 9470 401 here; any other decision rides on with the request.
         const checked = await options.guard.preflight(body, auth.authInfo);
-        if (checked.stepUp) return sendStepUp(res, body, checked.stepUp, resourceMetadataUrl);
+        if (checked.stepUp) return sendStepUp(res, seen.id, checked.stepUp, resourceMetadataUrl);
         (req as IncomingMessage & { auth?: AuthInfo }).auth = checked.authInfo;
       }
-      return session.transport.handleRequest(req, res, body);
+      return session.value.handleRequest(req, res, body);
     }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided');
+    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
 
+    const place = sessions.reserve(owner);
+    if (!place.ok) return sendSessionRefusal(res, place, seen.id);
     const mcp = options.createMcpServer();
-    options.guard.attach(mcp);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void sessions.set(id, { transport, mcp, owner }),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    let opened = false;
+    try {
+      options.guard.attach(mcp);
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          opened = true;
+          place.open({ id, owner, value: transport, close: () => mcp.close() });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.remove(transport.sessionId);
+      };
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // An initialize the SDK refused leaves no session: its place is free, its server disconnected.
+      if (!opened) {
+        place.cancel();
+        await mcp.close().catch(() => {});
+      }
+    }
   }
 
   return {
@@ -136,6 +170,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         const { address, port } = server.address() as AddressInfo;
         allowedHosts ??= [`${address}:${port}`, `localhost:${port}`];
+        if (!options.allowedOrigins) allowedOrigins = defaultOrigins(address, port, options.protectedResource?.resource);
         if (options.protectedResource) resourceMetadataUrl = `${new URL(options.protectedResource.resource).origin}${metadataPaths[1]}`; // RFC 9728 section 3.1
         resolve(`http://${address}:${port}${path}`);
       });
@@ -144,8 +179,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       draining = true;
     },
     async close() {
-      for (const session of sessions.values()) await session.transport.close().catch(() => {});
-      sessions.clear();
+      await sessions.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open SSE streams would keep server.close waiting forever.
       server.closeAllConnections();
@@ -154,17 +188,26 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   };
 }
 
+/** The path a request targets; undefined for a target that is no url (an absolute form such as `http://[::1`). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Who a session belongs to: the full acting identity, the RFC 8693 actor included. Alice acting directly
  * and a service acting for alice are different callers, and one must never use the other's session.
  */
 function ownerKey(authInfo: AuthInfo): string | undefined {
   const p = principalFromAuthInfo(authInfo);
-  return p ? `${p.tenant}\0${p.sub}\0${p.clientId}\0${p.act?.sub ?? ''}` : undefined;
+  return p ? principalKey(p) : undefined;
 }
 
 /** RFC 9470: 401 with an insufficient_user_authentication challenge, and the JSON-RPC error in the body. */
-function sendStepUp(res: ServerResponse, body: unknown, obligation: StepUpObligation, resourceMetadataUrl: string | undefined): void {
+function sendStepUp(res: ServerResponse, id: RequestId, obligation: StepUpObligation, resourceMetadataUrl: string | undefined): void {
   const params = [
     'error="insufficient_user_authentication"',
     'error_description="a more recent or stronger authentication is required"',
@@ -173,12 +216,5 @@ function sendStepUp(res: ServerResponse, body: unknown, obligation: StepUpObliga
     ...(resourceMetadataUrl ? [`resource_metadata="${resourceMetadataUrl}"`] : []),
   ];
   res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
-  const id = typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : null;
-  res.writeHead(401, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: TASKGUARD_RPC_ERRORS.stepUpRequired, message: 'step-up authentication required', data: stepUpData(obligation) } }));
-}
-
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  sendError(res, 401, TASKGUARD_RPC_ERRORS.stepUpRequired, 'step-up authentication required', id, stepUpData(obligation));
 }

@@ -8,7 +8,7 @@ import {
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createDecider, type Decider } from '../../src/decision/engine.js';
 import { readBundle } from '../../src/decision/bundle.js';
-import { createHttpHost, type HttpHost } from '../../src/http/host.js';
+import { createHttpHost, type HttpHost, type HttpHostOptions } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
 import type { GuardAuditEntry, GuardAuditSink } from '../../src/guard/audit-port.js';
 import { createTaskguard, type Taskguard, type TaskguardOptions } from '../../src/wire/v2025/taskguard.js';
@@ -70,6 +70,8 @@ export interface StackOptions {
   guard?: Partial<Omit<TaskguardOptions, 'decider' | 'audit' | 'store'>>;
   /** Sign with this key instead of a fresh one, so tokens of one stack verify on another. */
   signing?: { privateKey: CryptoKey; publicJwk: JWK };
+  /** Further HTTP host options (origins, session limits...). */
+  host?: Partial<Omit<HttpHostOptions, 'verifier' | 'guard' | 'createMcpServer'>>;
 }
 
 export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
@@ -105,7 +107,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } else {
     registerTestTools(guard, gates);
   }
-  const host = createHttpHost({ verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }) });
+  // Suites open a session per case on one stack and keep them all: the per-principal cap is lifted for them,
+  // and the tests of the caps set their own.
+  const host = createHttpHost({
+    verifier, guard, createMcpServer: () => new McpServer({ name: 'taskguard-test', version: '1.0.0' }),
+    sessions: { maxPerPrincipal: 1000 }, ...options.host,
+  });
   const url = await host.listen();
   const clients: Client[] = [];
 
