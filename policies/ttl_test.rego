@@ -101,6 +101,19 @@ test_ttl_array_invalid if {
 	tasks.decision == denied(["invalid_ttl"]) with input as create_input_ttl("export_data", [60000])
 }
 
+# Numbers from 2^53 up are whole (the fuzz found OPA's floor() dropping digits of 1e28 while the wasm kept
+# them): they are capped like any other, in both engines.
+test_ttl_huge_whole_numbers_capped if {
+	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 9007199254740992)
+	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1e28)
+	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1.2345678901234567e21)
+	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1e308)
+}
+
+test_ttl_fraction_just_below_two_to_the_53_invalid if {
+	tasks.decision == denied(["invalid_ttl"]) with input as create_input_ttl("export_data", 4503599627370495.5)
+}
+
 test_ttl_invalid_reported_with_other_denials if {
 	tasks.decision == denied(["invalid_ttl", "task_forbidden"]) with input as create_input_ttl("lookup", 0)
 }
