@@ -10,6 +10,7 @@ import { AskedQuestions, screenAnswers } from './answers.js';
 import { looseRequestSchema } from './params.js';
 import { preflight, type Preflight } from './preflight.js';
 import { handlerFor, ROUTES, type WireContext } from './routes.js';
+import { plainParamErrors } from './sdk-param-errors.js';
 
 export type TaskguardOptions = Omit<GuardOptions, 'errorOutcome'>;
 
@@ -95,6 +96,8 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       // them on the transport once Protocol.connect has installed its own message handler.
       const connect = low.connect.bind(low);
       low.connect = async (transport) => {
+        // Handlers the SDK registered until now (initialize, ping, tools/list) answer param mistakes plainly.
+        plainParamErrors(low);
         await connect(transport);
         screenAnswers(guard, transport, ctx.asked);
       };
