@@ -24,7 +24,9 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   if (tooLarge) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    // RFC 8259 section 8.1: a parser MAY ignore a leading byte order mark, and doing so is kinder than a
+    // parse error for a body that is otherwise JSON.
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '')) };
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid json' };
   }

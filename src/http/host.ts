@@ -12,6 +12,7 @@ import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
+import { postGate } from './post-gates.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
 import { sendSessionRefusal, sessionLimits } from './session-limits.js';
@@ -116,10 +117,20 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
       if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
       // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
-      if (!JSONRPCMessageSchema.safeParse(body).success) return sendError(res, 400, -32600, 'not a json-rpc message', seen.id);
+      const message = JSONRPCMessageSchema.safeParse(body);
+      if (!message.success) {
+        // A well-formed request whose params the SDK's schema refuses (a `_meta.progressToken` of 1.5, say) is
+        // invalid params; anything else is not a message at all.
+        if (isRequestEnvelope(body)) return sendError(res, 400, -32602, `invalid params: ${firstIssue(message.error)}`, seen.id);
+        return sendError(res, 400, -32600, 'not a json-rpc message', seen.id);
+      }
     }
 
     const sessionId = req.headers['mcp-session-id'];
+    if (req.method === 'POST') {
+      const refused = postGate(req, body, typeof sessionId === 'string');
+      if (refused) return sendError(res, refused.status, refused.code, refused.message, seen.id);
+    }
     if (typeof sessionId === 'string') {
       // Someone else's session id, and an expired one, get the answer an unknown one gets.
       const session = sessions.find(sessionId, owner);
@@ -217,4 +228,21 @@ function sendStepUp(res: ServerResponse, id: RequestId, obligation: StepUpObliga
   ];
   res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
   sendError(res, 401, TASKGUARD_RPC_ERRORS.stepUpRequired, 'step-up authentication required', id, stepUpData(obligation));
+}
+
+/** `{ jsonrpc: "2.0", method, id?, params? }` with a usable id and structured params: a request the client meant. */
+function isRequestEnvelope(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { jsonrpc, method, id, params } = body as Record<string, unknown>;
+  // JSON-RPC 2.0 section 4.2: params, when present, is a structured value; otherwise the request is invalid.
+  const structured = params === undefined || (typeof params === 'object' && params !== null);
+  const usableId = id === undefined || typeof id === 'string' || Number.isSafeInteger(id);
+  return jsonrpc === '2.0' && typeof method === 'string' && usableId && structured;
+}
+
+/** The first schema issue, as one plain line: where, and what. */
+function firstIssue(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string {
+  const issue = error.issues[0];
+  const where = issue?.path.filter((p) => p !== 'params').map(String).join('.') || 'params';
+  return `${where}: ${(issue?.message ?? 'invalid').replace(/\s+/g, ' ').slice(0, 200)}`;
 }
