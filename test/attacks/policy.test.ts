@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startStack, waitForStatus, type GuardedClient, type Stack } from '../support/stack.js';
 import {
   accessDenied, assertAnswersLikeUnknown, assertUnchanged, assertVictimCancels, gateName, gateReached, lifecycleCount, nowS, raw, rpcError,
-  snapshot, TASK_OPS,
+  snapshot, TASK_OPS, type WireError,
 } from './helpers.js';
 
 /**
@@ -54,9 +54,15 @@ describe('attacks on policy decisions', () => {
   it('a non-positive (or fractional) TTL is refused and creates nothing', async () => {
     const { alice, taskId, gate } = await aliceWithRunningTask(stack);
     const seen = await snapshot(stack, alice, taskId);
-    for (const ttl of [0, -1, -1e9, 1.5]) {
+    // A fraction is not the spec's integer: invalid params at the wire (issue 9), before any decision. A
+    // whole number the policy will not take is its invalid_ttl.
+    const refusals: Array<[number, WireError]> = [
+      [0, accessDenied('invalid_ttl')], [-1, accessDenied('invalid_ttl')], [-1e9, accessDenied('invalid_ttl')],
+      [1.5, { code: -32602, message: 'MCP error -32602: task.ttl must be a whole number of milliseconds', data: undefined }],
+    ];
+    for (const [ttl, refusal] of refusals) {
       const toolGate = gateName('bad-ttl');
-      assert.deepEqual(await rpcError(alice.createTask('convert_document', { text: 'x', gate: toolGate }, ttl)), accessDenied('invalid_ttl'), `ttl ${ttl}`);
+      assert.deepEqual(await rpcError(alice.createTask('convert_document', { text: 'x', gate: toolGate }, ttl)), refusal, `ttl ${ttl}`);
       assert.equal(await gateReached(stack.gates, toolGate), false, 'the tool ran');
     }
     await assertUnchanged(stack, alice, taskId, seen, gate);

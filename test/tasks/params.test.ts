@@ -38,8 +38,8 @@ describe('request params of the wrong type', () => {
   });
 
   it('tools/call with a task ttl that is not a number, and with a task, name or arguments of the wrong type', async () => {
-    // Numbers of any value are the policy's to judge (invalid_ttl, caps): the attack catalog covers those.
-    for (const ttl of ['60000', '', null, true, false, {}, [], [60000], { ttl: 1 }]) {
+    // Whole numbers of any value are the policy's to judge (invalid_ttl, caps): the attack catalog covers those.
+    for (const ttl of ['60000', '', null, true, false, {}, [], [60000], { ttl: 1 }, 1.5, 0.001]) {
       await assertInvalidParams('tools/call', { name: 'export_data', arguments: { dataset: 'orders', rows: 1, format: 'csv' }, task: { ttl } });
     }
     for (const task of [null, 5, 'x', true, [], [{}]]) await assertInvalidParams('tools/call', { name: 'export_data', arguments: {}, task });

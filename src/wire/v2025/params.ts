@@ -56,8 +56,9 @@ export function parseListParams(params: unknown): { cursor: string | undefined }
 }
 
 /**
- * tools/call: a tool name, arguments as an object, and `task` as an object whose ttl, if any, is a number.
- * Which numbers are acceptable (whole, positive, below the caps) is the policy's call, as `invalid_ttl`.
+ * tools/call: a tool name, arguments as an object, and `task` as an object whose ttl, if any, is a whole
+ * number of milliseconds (the spec's integer). Which whole numbers are acceptable (positive, below the caps)
+ * is the policy's call, as `invalid_ttl`.
  */
 export function parseCallParams(params: unknown): CallParams {
   const p = paramsObject(params);
@@ -70,6 +71,6 @@ export function parseCallParams(params: unknown): CallParams {
   if (task === undefined) return { name, arguments: args, meta };
   if (!isPlainObject(task)) throw invalidParams('task must be an object');
   const ttl = task['ttl'];
-  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isFinite(ttl))) throw invalidParams('task.ttl must be a number of milliseconds');
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isInteger(ttl))) throw invalidParams('task.ttl must be a whole number of milliseconds');
   return { name, arguments: args, task: { ttlMs: ttl }, meta };
 }
