@@ -33,6 +33,8 @@ export async function deliverInput(
     pending.resolve(answer);
   } catch (err) {
     pending.delivering = false;
+    // Whoever else waits on this task's result may deliver the question now.
+    core.workers.changed(record.id);
     throw delivery.refused ?? err;
   } finally {
     if (pending.delivery === delivery) delete pending.delivery;

@@ -55,3 +55,47 @@ describe('an answer to a task\'s question is decided as input when it arrives', 
     });
   }
 });
+
+describe('who is shown a task\'s question on 2025-11-25', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+  const fresh = () => ({ sub: 'alice', acr: MFA, authTimeS: nowS() - 10 });
+
+  it('only a client that declared elicitation: another one\'s tasks/result waits for the task instead', async () => {
+    const owner = await stack.connect(fresh());
+    const task = await owner.createTask('approve_publication', { title: 'q5 report' });
+    await waitForStatus(owner, task.taskId, 'input_required');
+    // No elicitation capability: shown nothing, it just waits for the result.
+    const waiting = owner.result(task.taskId);
+    let asked = 0;
+    const capable = await stack.connect(fresh(), { onElicit: () => ((asked += 1), { action: 'accept', content: { approve: true } }) });
+    assert.deepEqual((await capable.result(task.taskId)).content, [{ type: 'text', text: 'approved q5 report' }]);
+    assert.deepEqual((await waiting).content, [{ type: 'text', text: 'approved q5 report' }]);
+    assert.equal(asked, 1);
+  });
+
+  it('a delivery that fails hands the question on to the next tasks/result already waiting, at once', async () => {
+    let fail!: () => void;
+    const failing = new Promise<never>((_, reject) => (fail = () => reject(new Error('the user closed the dialog'))));
+    const first = await stack.connect(fresh(), { onElicit: () => failing });
+    const task = await first.createTask('approve_publication', { title: 'q6 report' });
+    await waitForStatus(first, task.taskId, 'input_required');
+    const firstRead = first.result(task.taskId).then(() => 'answered', () => 'failed');
+    // The question is out to the first client; the second waits behind it.
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await stack.connect(fresh(), { onElicit: () => ({ action: 'accept', content: { approve: true } }) });
+    const secondRead = second.result(task.taskId);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    fail();
+    assert.equal(await firstRead, 'failed');
+    assert.deepEqual((await secondRead).content, [{ type: 'text', text: 'approved q6 report' }]);
+    // Not a speed check: without the hand-on the second reader waits for the SDK's 60 s request timeout.
+    assert.ok(Date.now() - started < 20_000, 'the second reader was not left waiting for a timeout');
+  });
+});

@@ -68,8 +68,11 @@ export const ROUTES: Readonly<Record<string, Route<unknown>>> = {
     parse: parseTaskIdParams,
     op: 'result',
     routed: (taskId) => ({ op: 'result', taskId }),
-    async run({ guard, asked }, principal, taskId, extra, predecided) {
-      const { record, result } = await guard.taskResult(principal, taskId, { signal: extra.signal, deliver: deliverOn(extra, asked), predecided });
+    async run({ guard, asked, server }, principal, taskId, extra, predecided) {
+      // Questions go only to a client that declared elicitation (MCP: use only negotiated capabilities);
+      // another's tasks/result waits for the task as it is.
+      const deliver = server.server.getClientCapabilities()?.elicitation ? deliverOn(extra, asked) : undefined;
+      const { record, result } = await guard.taskResult(principal, taskId, { signal: extra.signal, deliver, predecided });
       const meta = (result['_meta'] as Record<string, unknown> | undefined) ?? {};
       return { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: record.id } } };
     },
