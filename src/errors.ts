@@ -13,6 +13,8 @@ export type TaskguardErrorCode =
   | 'fixture_invalid'
   | 'input_invalid'
   | 'opa_unavailable'
+  | 'regal_unavailable'
+  | 'signature_invalid'
   | 'store_unavailable'
   | 'usage';
 

@@ -1,7 +1,9 @@
 // The root entry `taskguard`: named exports only. It loads no database driver (a test checks): the SQLite and
 // PostgreSQL stores and audit tables, and the HTTP host, are subpath entries in src/entries/.
-export { loadDecider, createDecider, type Decider, type DeciderOptions } from './decision/engine.js';
-export { readBundle, DECISION_ENTRYPOINT, type PolicyBundle, type BundleManifest } from './decision/bundle.js';
+export { loadDecider, loadVerifiedDecider, createDecider, type Decider, type DeciderOptions } from './decision/engine.js';
+export { readBundle, readVerifiedBundle, DECISION_ENTRYPOINT, type PolicyBundle, type BundleManifest } from './decision/bundle.js';
+export type { BundleVerification, BundleSignature } from './decision/bundle-signature.js';
+export { SIGNING_ALGORITHMS, type SigningAlgorithm, type VerificationKey } from './decision/bundle-keys.js';
 export { parseDecision } from './decision/parse.js';
 export {
   OPERATIONS, TASK_STATUSES, ENGINE_REASONS, WIRES,
@@ -10,7 +12,8 @@ export {
   type TaskRecordInput, type StepUpObligation,
 } from './decision/types.js';
 export { validatePolicyData, loadPolicyData } from './config/policy-data.js';
-export { buildBundle, type BuildOptions, type BuildResult } from './policy/build.js';
+export { buildBundle, buildSignedBundle, type BuildOptions, type BuildResult } from './policy/build.js';
+export type { SigningOptions } from './policy/sign.js';
 export { TaskguardError, isTaskguardError, type TaskguardErrorCode } from './errors.js';
 export { createTaskguard, type Taskguard, type TaskguardOptions } from './wire/v2025/taskguard.js';
 export type { ToolContext, ToolHandler, ToolResult, TaskControl, GuardedToolConfig, InputQuestion, InputAnswer } from './guard/tools.js';

@@ -1,6 +1,7 @@
 import { isTaskguardError } from '../errors.js';
 import { auditCommand, auditHelp } from './audit-command.js';
 import { buildCommand, buildHelp } from './build-command.js';
+import { lintCommand, lintHelp } from './lint-command.js';
 import { evalCommand, evalHelp } from './eval-command.js';
 import { asksForHelp, formatHelp, type CommandHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: Command; help: CommandHelp }> = {
   demo: { run: demoCommand, help: demoHelp },
   token: { run: tokenCommand, help: tokenHelp },
   build: { run: buildCommand, help: buildHelp },
+  lint: { run: lintCommand, help: lintHelp },
   test: { run: testCommand, help: testHelp },
   eval: { run: evalCommand, help: evalHelp },
   audit: { run: auditCommand, help: auditHelp },

@@ -3,12 +3,14 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { isRecord } from '../decision/parse.js';
+import type { BundleVerification } from '../decision/bundle-signature.js';
 import { TaskguardError, describeError } from '../errors.js';
 import { validateIdentityConfig, type IdentityConfig } from '../identity/index.js';
 import { loopbackOrigins, originOf } from '../http/origin.js';
 import { deepFreeze } from '../util/freeze.js';
 import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
+import { verificationConfig } from './verification-config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
 
@@ -42,7 +44,7 @@ export interface HostConfig {
   listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; allowedOrigins: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
-  policy: { bundle?: string; data?: string };
+  policy: { bundle?: string; data?: string; verification?: BundleVerification };
   store: StoreConfig;
   audit: AuditConfig;
   demo: { tools: boolean; workspace: string };
@@ -115,9 +117,12 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   }
 
   const policyRaw = section(raw, 'policy', at);
-  only(policyRaw, 'policy', ['bundle', 'data'], at);
+  only(policyRaw, 'policy', ['bundle', 'data', 'verification'], at);
   const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
   const data = str(policyRaw['data'], 'policy.data', at);
+  const verification = verificationConfig(policyRaw['verification'], baseDir, at);
+  // A data file beside a signed bundle would decide with data no signature covers.
+  if (verification && data) at('policy.data', 'cannot replace the data of a signed bundle (policy.verification is set); build the data into the bundle');
 
   const store = storeConfig(section(raw, 'store', at), stateDir, at);
   const audit = auditConfig(section(raw, 'audit', at), store, stateDir, port, at);
@@ -136,7 +141,10 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },
     stateDir,
     identity,
-    policy: { ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}) },
+    policy: {
+      ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}),
+      ...(verification ? { verification } : {}),
+    },
     store,
     audit,
     demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },

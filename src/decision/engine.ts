@@ -3,7 +3,8 @@ import { createWasmEvaluator } from './wasm-eval.js';
 import { deepFreeze } from '../util/freeze.js';
 import { TaskguardError, describeError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
-import { DECISION_ENTRYPOINT, readBundle, type PolicyBundle } from './bundle.js';
+import { DECISION_ENTRYPOINT, readBundle, readVerifiedBundle, type PolicyBundle } from './bundle.js';
+import type { BundleVerification } from './bundle-signature.js';
 import { failClosed, isRecord, parseDecision } from './parse.js';
 import { ENGINE_REASONS, OPERATIONS, type Decision, type Operation } from './types.js';
 
@@ -31,6 +32,14 @@ const DEFAULT_MAX_MEMORY_PAGES = 1024; // 64 MiB
 /** Loads the compiled bundle (the committed default unless `bundleDir` is given). */
 export function loadDecider(bundleDir?: string, options: DeciderOptions = {}): Decider {
   return createDecider(readBundle(bundleDir), options);
+}
+
+/**
+ * loadDecider for a signed bundle: refuses it (nothing is loaded) unless its signature verifies under
+ * `verification` and covers every file. Asynchronous because jose verifies asynchronously.
+ */
+export async function loadVerifiedDecider(bundleSource: string | undefined, verification: BundleVerification, options: DeciderOptions = {}): Promise<Decider> {
+  return createDecider(await readVerifiedBundle(bundleSource, verification), options);
 }
 
 export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}): Decider {

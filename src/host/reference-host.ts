@@ -9,7 +9,7 @@ import { openAudit, type OpenedAudit } from './open-audit.js';
 import { cursorSecret, openStore } from './open-store.js';
 import type { HostConfig } from '../config/host-config.js';
 import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
-import { readBundle } from '../decision/bundle.js';
+import { readBundle, readVerifiedBundle } from '../decision/bundle.js';
 import { createDecider, type Decider } from '../decision/engine.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -41,7 +41,8 @@ export interface HostRuntime {
 
 /** Builds the host from its config: policy, audit log, guard, demo tools and identity. */
 export async function createHostRuntime(config: HostConfig, log: (line: string) => void): Promise<HostRuntime> {
-  const bundle = readBundle(config.policy.bundle);
+  // Configured keys mean a signature is required: an unsigned or tampered bundle stops the host here.
+  const bundle = config.policy.verification ? await readVerifiedBundle(config.policy.bundle, config.policy.verification) : readBundle(config.policy.bundle);
   const data = config.policy.data ? loadPolicyData(config.policy.data) : validatePolicyData(bundle.data, `${bundle.dir}/data.json`);
   const decider = createDecider(bundle, { data });
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });

@@ -2,19 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILES, DECISION_ENTRYPOINT, type BundleManifest } from '../decision/bundle.js';
+import { BUNDLE_FILES, DECISION_ENTRYPOINT, OPA_BUNDLE_FILES, type BundleManifest } from '../decision/bundle.js';
+import type { SigningAlgorithm } from '../decision/bundle-keys.js';
 import { TaskguardError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 import { runtimeCapabilities, type Capabilities } from './capabilities.js';
 import { opaVersion, resolveOpa } from './opa.js';
 import { listPolicySources, sourceDigest } from './sources.js';
-import { readTarGz } from './tar.js';
+import { signBundleFiles, type SignedBundle, type SigningOptions } from './sign.js';
+import { readTarGz, writeTarGz } from './tar.js';
 
 export interface BuildOptions {
   policyDir: string;
   outDir: string;
   capabilities?: Capabilities;
   opa?: string;
+  /** Also write the bundle as one OPA bundle archive (.tar.gz), for `opa` or a bundle service. */
+  archive?: string;
   /** Progress lines, one per step. */
   log?: (line: string) => void;
 }
@@ -22,14 +26,35 @@ export interface BuildOptions {
 export interface BuildResult {
   manifest: BundleManifest;
   outDir: string;
+  /** With signing: the algorithm and key id of `.signatures.json`. */
+  signature?: { algorithm: SigningAlgorithm; keyId?: string };
+}
+
+interface CompiledBundle {
+  manifest: BundleManifest;
+  /** Every file of the output folder but `.signatures.json`, by name. */
+  files: Map<string, Buffer>;
 }
 
 /**
  * Compiles the Rego and data in `policyDir` to a wasm bundle in `outDir`: policy.wasm, data.json and
- * manifest.json. Files are written to a temporary folder first and renamed into place, so a failed build
- * leaves the previous bundle as it was.
+ * manifest.json, plus OPA's `.manifest`, so the folder is an OPA bundle as well. Each file is written beside
+ * its target and renamed into place, so a failed build leaves the previous bundle as it was. A stale
+ * `.signatures.json` from an earlier signed build is removed first: it could only fail verification.
  */
 export function buildBundle(options: BuildOptions): BuildResult {
+  return writeBundle(options, compileBundle(options));
+}
+
+/** buildBundle, then OPA's `.signatures.json` over every file, computed before anything is written. */
+export async function buildSignedBundle(options: BuildOptions & { signing: SigningOptions }): Promise<BuildResult> {
+  const compiled = compileBundle(options);
+  const signed = await signBundleFiles(compiled.files, options.signing);
+  (options.log ?? (() => {}))(`signed ${compiled.files.size} files with ${signed.algorithm}${signed.keyId ? `, key id ${signed.keyId}` : ''}`);
+  return writeBundle(options, compiled, signed);
+}
+
+function compileBundle(options: BuildOptions): CompiledBundle {
   const log = options.log ?? (() => {});
   const sources = listPolicySources(options.policyDir);
   if (!sources.some((s) => s.endsWith('.rego'))) {
@@ -68,23 +93,47 @@ export function buildBundle(options: BuildOptions): BuildResult {
       source_digest: sourceDigest(options.policyDir, capabilities.document),
       capabilities: capabilities.label,
     };
-    const staged = path.join(work, 'out');
-    mkdirSync(staged);
-    writeFileSync(path.join(staged, BUNDLE_FILES.wasm), wasm);
-    writeFileSync(path.join(staged, BUNDLE_FILES.data), dataJson);
-    writeFileSync(path.join(staged, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-    mkdirSync(options.outDir, { recursive: true });
-    for (const name of Object.values(BUNDLE_FILES)) {
-      // Same filesystem is not guaranteed for tmpdir: copy next to the target, then rename atomically.
-      const next = path.join(options.outDir, `.${name}.next`);
-      writeFileSync(next, readFileSync(path.join(staged, name)));
-      renameSync(next, path.join(options.outDir, name));
-    }
-    log(`wrote ${options.outDir}: revision ${manifest.revision.slice(0, 12)}, ${wasm.length} bytes of wasm`);
-    return { manifest, outDir: options.outDir };
+    // OPA's own manifest: the revision label, the whole data tree as this bundle's root, the entrypoint.
+    const opaManifest = { revision: manifest.revision, roots: [''], wasm: [{ entrypoint: DECISION_ENTRYPOINT, module: `/${BUNDLE_FILES.wasm}` }], rego_version: 1 };
+    return {
+      manifest,
+      files: new Map([
+        [BUNDLE_FILES.wasm, wasm],
+        [BUNDLE_FILES.data, Buffer.from(dataJson)],
+        [BUNDLE_FILES.manifest, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)],
+        [OPA_BUNDLE_FILES.manifest, Buffer.from(`${JSON.stringify(opaManifest)}\n`)],
+      ]),
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function writeBundle(options: BuildOptions, compiled: CompiledBundle, signed?: SignedBundle): BuildResult {
+  const log = options.log ?? (() => {});
+  const files = new Map(compiled.files);
+  // Signatures last: a reader between two renames sees new files under an old signature and refuses them.
+  if (signed) files.set(OPA_BUNDLE_FILES.signatures, Buffer.from(signed.text));
+  mkdirSync(options.outDir, { recursive: true });
+  if (!signed) rmSync(path.join(options.outDir, OPA_BUNDLE_FILES.signatures), { force: true });
+  for (const [name, bytes] of files) replaceFile(path.join(options.outDir, name), bytes);
+  log(`wrote ${options.outDir}: revision ${compiled.manifest.revision.slice(0, 12)}, ${compiled.files.get(BUNDLE_FILES.wasm)?.length ?? 0} bytes of wasm`);
+  if (options.archive) {
+    replaceFile(options.archive, writeTarGz(files));
+    log(`wrote ${options.archive}`);
+  }
+  return {
+    manifest: compiled.manifest,
+    outDir: options.outDir,
+    ...(signed ? { signature: { algorithm: signed.algorithm, ...(signed.keyId !== undefined ? { keyId: signed.keyId } : {}) } } : {}),
+  };
+}
+
+/** Written next to the target (tmpdir may be another filesystem), then renamed over it atomically. */
+function replaceFile(file: string, bytes: Uint8Array): void {
+  const next = path.join(path.dirname(file), `.${path.basename(file)}.next`);
+  writeFileSync(next, bytes);
+  renameSync(next, file);
 }
 
 function parseJson(bytes: Buffer | undefined): unknown {

@@ -1,20 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { TaskguardError } from '../errors.js';
-import { packageRoot } from '../util/paths.js';
+import { resolvePinnedTool } from './pinned-tool.js';
 
 /**
  * Finds the OPA CLI: $OPA if set, else the pinned version that scripts/install-opa.sh builds with
  * `go install` into tools/ (building it on first use). Progress from the install goes to stderr.
  */
 export function resolveOpa(): string {
-  const script = path.join(packageRoot, 'scripts', 'install-opa.sh');
-  const run = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const bin = run.stdout.trim().split('\n').pop() ?? '';
-  if (run.status !== 0 || bin === '') {
-    throw new TaskguardError('opa_unavailable', `cannot install or find opa (exit ${run.status ?? 'signal'}); set OPA=/path/to/opa`);
-  }
-  return bin;
+  return resolvePinnedTool('install-opa.sh', 'opa', 'OPA', 'opa_unavailable');
 }
 
 export function opaVersion(opa: string): string {
