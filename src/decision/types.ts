@@ -5,6 +5,10 @@
 export const OPERATIONS = ['create', 'get', 'result', 'list', 'cancel', 'input', 'chain', 'call'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/** Which MCP generation carried a request: the same operations, decided by one policy (DESIGN.md section 5). */
+export const WIRES = ['2025-11-25', '2026-07-28'] as const;
+export type Wire = (typeof WIRES)[number];
+
 export const TASK_STATUSES = ['working', 'input_required', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -41,10 +45,13 @@ export interface TaskRecordInput {
 
 export interface DecisionInput {
   op: Operation;
+  /** The guard always sets it; inputs written by hand (fixtures, benchmarks) may leave it out. */
+  wire?: Wire;
   now_ms: number;
   principal: PrincipalInput;
   tool?: { name: string };
-  request?: { ttl_ms: number | null };
+  /** create: the requested TTL and whether the client can take a task; call: only the latter. */
+  request?: { ttl_ms?: number | null; tasks_declared?: boolean };
   task?: TaskRecordInput;
   chain?: { tool: string; depth: number };
 }
