@@ -7,7 +7,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createDecider, type Decider } from '../../src/decision/engine.js';
-import { readBundle } from '../../src/decision/bundle.js';
+import { readBundle, type PolicyBundle } from '../../src/decision/bundle.js';
 import { createHttpHost, type HttpHost } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
 import type { GuardAuditEntry, GuardAuditSink } from '../../src/guard/audit-port.js';
@@ -70,6 +70,8 @@ export interface StackOptions {
   guard?: Partial<Omit<TaskguardOptions, 'decider' | 'audit' | 'store'>>;
   /** Sign with this key instead of a fresh one, so tokens of one stack verify on another. */
   signing?: { privateKey: CryptoKey; publicJwk: JWK };
+  /** Another compiled policy than the committed one (its own data; `data` is merged over it). */
+  bundle?: PolicyBundle;
 }
 
 export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
@@ -81,7 +83,7 @@ export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJw
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { privateKey, publicJwk } = options.signing ?? await newSigningKey();
   const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
-  const bundle = readBundle();
+  const bundle = options.bundle ?? readBundle();
   const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
   const audit: GuardAuditEntry[] = [];
   const gates = new Gates();
