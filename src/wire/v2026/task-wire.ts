@@ -40,7 +40,8 @@ export function detailedTaskOf(polled: PolledTask, project: (result: ToolResult)
         }])),
       };
     case 'completed':
-      return { ...base, result: project(detail.result) };
+      // Exactly what the tools/call would have answered on this revision, discriminator included.
+      return { ...base, result: { resultType: 'complete', ...project(detail.result) } };
     case 'failed':
       return { ...base, error: detail.error };
   }
