@@ -50,12 +50,13 @@ export async function callToolServerDirected(core: GuardCore, principal: Princip
   if (op === 'call') return runInline(core, principal, tool, facts, decided);
 
   const { decision } = decided;
+  const refusal = decision.allow ? undefined : denialOf('create', decision, { tool: name });
   if (!tasksDeclared) {
-    if (decision.allow || decision.reasons.includes('tasks_not_declared')) throw deny({ kind: 'tasks_not_declared' });
-    throw denialOf('create', decision, { tool: name });
+    // No authentication makes a task acceptable to this request: only a refusal for other reasons is said instead.
+    if (!refusal || refusal.denial.kind === 'step_up' || decision.reasons.includes('tasks_not_declared')) throw deny({ kind: 'tasks_not_declared' });
+    throw refusal;
   }
-  if (decision.allow) return startTask(core, principal, tool, parseArguments(tool, facts.arguments), decided, { meta: facts.meta, requestedTtlMs: undefined });
-  const refusal = denialOf('create', decision, { tool: name });
+  if (!refusal) return startTask(core, principal, tool, parseArguments(tool, facts.arguments), decided, { meta: facts.meta, requestedTtlMs: undefined });
   // A policy failure is not an answer about eligibility: it fails closed rather than trying another way.
   if (support !== 'optional' || refusal.denial.kind === 'step_up' || decision.error !== undefined) throw refusal;
   return runInline(core, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));

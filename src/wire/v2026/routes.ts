@@ -89,7 +89,8 @@ export async function serve(guard: Guard, server: Server, route: Route, call: Ex
     if (!principal) throw unauthenticated();
     const revision = server.getNegotiatedProtocolVersion();
     if (revision !== EXTENSION_REVISION) {
-      throw new TaskguardError('usage', `the ${EXTENSION_REVISION} tasks adapter was asked to serve protocol version ${String(revision)}: serve 2025-11-25 with createTaskguard`);
+      // A stateless 2025-era instance never negotiated a version at all.
+      throw new TaskguardError('usage', `the ${EXTENSION_REVISION} tasks adapter was asked to serve a request of protocol version ${revision ?? '2025-11-25 or earlier'}: serve 2025-11-25 with createTaskguard`);
     }
     return await route.run(guard, server, principal, call, ctx.mcpReq.signal, predecidedOf(authInfo));
   } catch (err) {
