@@ -105,27 +105,9 @@ export async function startStack2026(options: StackOptions = {}): Promise<Stack2
   const clients: Client[] = [];
   const bearerOf = async (who: Who | { token: string }): Promise<string> => ('token' in who ? who.token : stack.token(who));
 
-  const exchange = async (token: string, message: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawReply> => {
-    const method = String(message['method']);
-    const sent = new Headers({
-      'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`,
-      'mcp-protocol-version': REVISION, 'mcp-method': method, ...routingHeader(method, message['params']),
-    });
-    // A caller's header replaces ours of the same name, whatever its case.
-    for (const [name, value] of Object.entries(headers)) sent.set(name, value);
-    const res = await fetch(url2026, { method: 'POST', headers: sent, body: JSON.stringify(message) });
-    const text = await res.text();
-    return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body: parseReply(text, res.headers.get('content-type')) };
-  };
-
-  const rpc: Stack2026['rpc'] = async (who, method, params = {}, rpcOptions = {}) => {
-    const meta = {
-      ...(params['_meta'] as Record<string, unknown> | undefined), ...rpcOptions.meta,
-      [PROTOCOL_VERSION_META]: REVISION,
-      [CLIENT_CAPABILITIES_META]: rpcOptions.declared === false ? {} : DECLARING,
-    };
-    return exchange(await bearerOf(who), { jsonrpc: '2.0', id: rpcOptions.id ?? 1, method, params: { ...params, _meta: meta } });
-  };
+  const exchange = (token: string, message: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawReply> =>
+    exchange2026(url2026, token, message, headers);
+  const rpc: Stack2026['rpc'] = async (who, method, params = {}, rpcOptions = {}) => rpc2026(url2026, await bearerOf(who), method, params, rpcOptions);
 
   const client = async (who: Who): Promise<Client> => {
     const c = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' }, capabilities: DECLARING });
@@ -164,6 +146,30 @@ export async function startStack2026(options: StackOptions = {}): Promise<Stack2
   };
 }
 
+/** One JSON-RPC message POSTed to a 2026-07-28 endpoint with the standard headers (SEP-2243) and a bearer token. */
+export async function exchange2026(url: string, token: string, message: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawReply> {
+  const method = String(message['method']);
+  const sent = new Headers({
+    'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`,
+    'mcp-protocol-version': REVISION, 'mcp-method': method, ...routingHeader(method, message['params']),
+  });
+  // A caller's header replaces ours of the same name, whatever its case.
+  for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+  const res = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify(message) });
+  const text = await res.text();
+  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body: parseReply(text, res.headers.get('content-type')) };
+}
+
+/** A request with the 2026 `_meta` envelope (declaring the tasks extension unless told otherwise). */
+export function rpc2026(url: string, token: string, method: string, params: Record<string, unknown> = {}, options: RpcOptions = {}): Promise<RawReply> {
+  const meta = {
+    ...(params['_meta'] as Record<string, unknown> | undefined), ...options.meta,
+    [PROTOCOL_VERSION_META]: REVISION,
+    [CLIENT_CAPABILITIES_META]: options.declared === false ? {} : DECLARING,
+  };
+  return exchange2026(url, token, { jsonrpc: '2.0', id: options.id ?? 1, method, params: { ...params, _meta: meta } });
+}
+
 /** SEP-2243's routing header: Mcp-Name mirrors params.name (tools/call) or params.taskId (tasks/*). */
 function routingHeader(method: string, params: unknown): Record<string, string> {
   const field = method === 'tools/call' ? 'name' : method.startsWith('tasks/') ? 'taskId' : undefined;
@@ -175,6 +181,8 @@ function routingHeader(method: string, params: unknown): Record<string, string> 
 }
 
 function parseReply(text: string, contentType: string | null): RawReply['body'] {
+  // A status-only answer (a host's bare 401, say) has no JSON-RPC message at all.
+  if (text === '') return {} as RawReply['body'];
   if (contentType?.startsWith('text/event-stream')) {
     const data = text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim());
     const responses = data.map((d) => JSON.parse(d) as RawReply['body']).filter((m) => 'result' in m || 'error' in m);
