@@ -220,6 +220,20 @@ describe('attacks on the 2026-07-28 wire', () => {
     stack.gates.release(acme.gate);
   });
 
+  it('an expired task is answered exactly like one that never existed, on get, update and cancel, and its work is stopped', async () => {
+    const short = await startStack2026({ data: { tools: { convert_document: { default_ttl_ms: 200 } } } });
+    try {
+      const gate = gateName('expiring-2026');
+      const taskId = resultOf(await short.rpc(alice, 'tools/call', { name: 'convert_document', arguments: { text: 'x', gate } }))['taskId'] as string;
+      await short.gates.started(gate);
+      await waitUntil(() => short.audit.some((e) => e.kind === 'lifecycle' && e.event === 'expired' && e.task_id === taskId));
+      assert.ok(short.gates.aborted.has(gate), 'expiry stopped the tool');
+      await assertAnswersLikeUnknown(short, alice, taskId);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('an untrusted RFC 8693 actor is refused the same way for real and made-up ids, on every method, and changes nothing', async () => {
     const { taskId, gate } = await running(stack);
     const seen = await snapshot(stack, alice, taskId);

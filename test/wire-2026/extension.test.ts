@@ -48,6 +48,8 @@ describe('the 2026-07-28 tasks extension, on the wire', () => {
     const created = bare(reply);
     assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'lastUpdatedAt', 'pollIntervalMs', 'resultType', 'status', 'taskId', 'ttlMs']);
     assert.equal(created['resultType'], 'task');
+    // Unguessable: a random (v4) UUID.
+    assert.match(String(created['taskId']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(created['status'], 'working');
     assert.match(String(created['createdAt']), ISO_8601);
     assert.match(String(created['lastUpdatedAt']), ISO_8601);
