@@ -10,7 +10,7 @@ export interface PendingInput {
   key: string;
   resolve(answer: InputAnswer): void;
   reject(error: Error): void;
-  /** waiting until the question has its answer (whichever wire brought it) or fails with its task. */
+  /** `waiting` until the question has its answer (whichever wire brought it) or fails with its task. */
   state: 'waiting' | 'answered' | 'failed';
   /** Set while a tasks/result is delivering it, so two readers never both answer. */
   delivering: boolean;
