@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { verifyAuditLog } from '../src/audit/index.js';
+import { verifyAuditSeries } from '../src/audit/series-verify.js';
 import { loadHostConfig } from '../src/config/host-config.js';
 import { UsageError } from './lib/args.js';
 import { registerCleanup } from './lib/cleanup.js';
@@ -92,9 +92,10 @@ async function soak(flags: SoakFlags, dir: string): Promise<number> {
   } finally {
     await host.stop();
   }
-  const audit = await verifyAuditLog(files.auditFile);
+  const audit = await verifyAuditSeries(files.auditFile);
   verified = audit.ok;
-  log(`audit log: ${audit.records} records, ${verified ? 'chain and head verify' : `DOES NOT VERIFY: ${audit.problem?.kind} at line ${audit.problem?.line}`}`);
+  const kept = `${audit.files.length} files${audit.checkpoint ? `, retention pruned through seq ${audit.checkpoint.seq - 1}` : ''}`;
+  log(`audit log: ${audit.records} records kept in ${kept}, ${verified ? 'the series verifies' : `DOES NOT VERIFY: ${audit.problem?.kind} in ${audit.problemFile} at line ${audit.problem?.line}`}`);
 
   const growth = growthAfter(samples, flags['warmup-minutes']);
   log(countersLine(counters, flags.minutes));

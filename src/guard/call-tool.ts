@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ownerOf, type Principal } from '../identity/principal.js';
 import { NO_OUTCOME, type Idempotency, type TaskOutcome, type TaskRecord } from '../stores/types.js';
-import type { GuardCore } from './core.js';
+import type { Decided, GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { deny, isGuardDenial } from './denials.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
@@ -29,7 +29,8 @@ export interface CallFacts {
 export type CallOutcome = { kind: 'result'; result: ToolResult } | { kind: 'task'; record: TaskRecord };
 
 export const TOOL_FAILED = 'tool execution failed';
-const TOOL_REPORTED_ERROR = 'the tool reported an error; tasks/result has its output';
+/** What 2025-11-25 says of a task whose tool returned an isError result (its output is for tasks/result). */
+export const TOOL_REPORTED_ERROR = 'the tool reported an error; tasks/result has its output';
 
 /** tools/call: a plain call is decided as `call` and runs inline; one asked to run as a task is decided as `create`. */
 export async function callTool(core: GuardCore, principal: Principal, facts: CallFacts): Promise<CallOutcome> {
@@ -49,9 +50,26 @@ export async function callTool(core: GuardCore, principal: Principal, facts: Cal
   const args = parseArguments(tool, facts.arguments);
 
   if (!asTask) return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
+  return startTask(core, principal, tool, args, { decision, decisionId }, { meta: facts.meta, requestedTtlMs: requestedTtl, onTaskChange: facts.onTaskChange });
+}
 
-  const key = idempotencyKeyOf(facts.meta);
-  const idempotency = key === undefined ? undefined : idempotencyFor(key, name, args, requestedTtl);
+/** What starting a task needs of its request besides the tool and arguments. */
+export interface TaskStart {
+  meta: Record<string, unknown> | undefined;
+  requestedTtlMs: number | undefined;
+  onTaskChange?: ((record: TaskRecord) => void) | undefined;
+}
+
+/**
+ * An allowed `create`: the idempotency key's earlier task if it holds one, else a new task within the
+ * live-task cap, stored (durably: a get for it resolves once this does) before its worker starts.
+ */
+export async function startTask(
+  core: GuardCore, principal: Principal, tool: GuardedTool, args: Record<string, unknown>, { decision, decisionId }: Decided, start: TaskStart,
+): Promise<{ kind: 'task'; record: TaskRecord }> {
+  const op = 'create';
+  const key = idempotencyKeyOf(start.meta);
+  const idempotency = key === undefined ? undefined : idempotencyFor(key, tool.name, args, start.requestedTtlMs);
   const earlier = idempotency ? await heldBy(core, principal, idempotency) : undefined;
   if (earlier) {
     core.lifecycle('create_replayed', earlier, { principal, op, decisionId });
@@ -59,7 +77,7 @@ export async function callTool(core: GuardCore, principal: Principal, facts: Cal
   }
   const limit = core.policy.limits.liveTasksPerPrincipal;
   if ((await core.store.countLive(ownerOf(principal), core.now())) >= limit) throw deny({ kind: 'task_limit', limit });
-  const fresh = newRecord(core, principal, name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000, idempotency);
+  const fresh = newRecord(core, principal, tool.name, decision.ttl_ms as number, decision.poll_interval_ms ?? 1000, idempotency);
   const created = await core.store.create(fresh, core.claimForNewTask());
   if (!created.created) {
     // A concurrent retry with the same key stored its task between the look-up and this create.
@@ -69,7 +87,7 @@ export async function callTool(core: GuardCore, principal: Principal, facts: Cal
   }
   const record = created.record;
   core.lifecycle('created', record, { principal, op, decisionId });
-  startWorker(core, tool, args, principal, record, facts.onTaskChange);
+  startWorker(core, tool, args, principal, record, start.onTaskChange);
   return { kind: 'task', record };
 }
 
@@ -230,7 +248,7 @@ export async function expireTask(core: GuardCore, id: string): Promise<void> {
  * reaches the caller; any other exception is a tool bug whose text may carry internals, so it becomes a
  * generic isError result.
  */
-async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<ToolResult> {
+export async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<ToolResult> {
   try {
     return await runTool(core, tool, args, { principal, signal, depth: 0 });
   } catch (err) {

@@ -98,11 +98,19 @@ export class GuardCore {
   throttle(principal: Principal, op: InputParts['op']): void {
     const waitMs = this.limiter.take(principalKey(principal), this.now());
     if (waitMs === 0) return;
+    throw this.refuse(op, principal, 'rate_limited', { kind: 'rate_limited', retryAfterMs: waitMs });
+  }
+
+  /**
+   * A refusal the guard makes itself, before any policy decision or store read (a rate limit, a missing
+   * capability): audited like a deny, so the log holds every refused request, and returned to throw.
+   */
+  refuse(op: InputParts['op'], principal: Principal, reason: string, denial: Denial): GuardDenial {
     this.#record({
       kind: 'decision', op, decision_id: randomUUID(), principal: auditPrincipal(principal),
-      task_id: null, tool: null, allow: false, reasons: ['rate_limited'], delegated: false,
+      task_id: null, tool: null, allow: false, reasons: [reason], delegated: false,
     });
-    throw deny({ kind: 'rate_limited', retryAfterMs: waitMs });
+    return deny(denial);
   }
 
   /**

@@ -8,6 +8,9 @@ import { accessDenied, deny, notFound, type GuardDenial } from './denials.js';
  */
 const HIDDEN = new Set(['task_missing', 'tenant_mismatch', 'sub_mismatch', 'client_mismatch', 'owner_invalid', 'task_expired']);
 
+/** Reasons that say only that the caller is not the task's owner. */
+const NOT_THE_OWNER = new Set(['tenant_mismatch', 'sub_mismatch', 'client_mismatch']);
+
 /**
  * Reasons about the caller alone. They are answered the same whether or not the task exists, so a refused
  * caller (an untrusted actor, say) cannot use them to tell real task ids from made-up ones.
@@ -34,4 +37,21 @@ export function denialOf(op: Operation, decision: Decision, context: { record?: 
   if (reasons.includes('step_up_required') && decision.step_up) return deny({ kind: 'step_up', obligation: decision.step_up });
   if (op === 'cancel' && reasons.includes('task_terminal')) return deny({ kind: 'already_terminal' });
   return accessDenied(reasons);
+}
+
+/**
+ * The refusal of what a task's status would show (2026-07-28 tasks/get inlines the result or the question),
+ * for a caller whose `get` on that very record was allowed: the caller may know the task, so being refused
+ * only for not owning it (a supervisor granted get, not result) is access denied rather than "not found".
+ * Everything else reads as the operation itself would (step-up stays step-up, an expired task is gone).
+ */
+export function payloadDenialOf(op: Operation, decision: Decision, record: TaskRecord): GuardDenial {
+  const { reasons } = decision;
+  if (decision.error === undefined && reasons.length > 0 && reasons.every((r) => NOT_THE_OWNER.has(r))) return accessDenied(reasons);
+  return denialOf(op, decision, { record });
+}
+
+/** Whether a denial has exactly this one reason (a refusal some operations answer without an error). */
+export function onlyReason(decision: Decision, reason: string): boolean {
+  return !decision.allow && decision.error === undefined && decision.reasons.length === 1 && decision.reasons[0] === reason;
 }

@@ -2,7 +2,7 @@ import type { StepUpObligation } from '../decision/types.js';
 
 /**
  * Every way the guard refuses an operation, as data. The guard never speaks JSON-RPC: a wire adapter turns
- * a denial into its own error with one exhaustive mapping (src/wire/v2025/errors.ts), so no call site
+ * a denial into its own error with one exhaustive mapping (src/wire/rpc-errors.ts), so no call site
  * decides on its own what "is this step-up" or "does this hide the task" means.
  */
 export type Denial =
@@ -22,6 +22,11 @@ export type Denial =
   | { kind: 'rate_limited'; retryAfterMs: number }
   | { kind: 'task_limit'; limit: number }
   | { kind: 'unauthenticated' }
+  /**
+   * 2026-07-28: the request did not declare the tasks extension, and what it asks needs it (a tool that must
+   * run as a task, or any tasks/* request).
+   */
+  | { kind: 'tasks_not_declared' }
   /** The task ended in an error, which tasks/result hands back as it was recorded. */
   | { kind: 'task_error'; code: number; message: string }
   /** A local failure (store, file, policy): the client gets only the id; the cause went to the operator. */
@@ -51,6 +56,7 @@ export function messageOf(denial: Denial): string {
     case 'rate_limited': return 'rate limit exceeded';
     case 'task_limit': return 'too many live tasks';
     case 'unauthenticated': return 'authentication required';
+    case 'tasks_not_declared': return 'missing required client capability';
     case 'task_error': return denial.message;
     case 'internal': return `internal error (correlation id ${denial.correlationId})`;
   }

@@ -11,9 +11,14 @@ import type { Denial, GuardDenial } from './denials.js';
 import { admitAnswer } from './input.js';
 import { LeaseKeeper } from './leases.js';
 import type { PolicyView } from './policy-view.js';
-import { predecide, type Predecision, type RoutedRequest } from './predecide.js';
+import type { ExtensionRequest } from './extension-request.js';
+import { pollTask, type PolledTask } from './poll.js';
+import { predecide, type RoutedRequest } from './predecide.js';
 import type { Predecided } from './predecided.js';
-import { cancelTask, getTask, listTasks, taskResult, type ResultFacts } from './task-ops.js';
+import type { Predecision } from './predecision.js';
+import { callToolServerDirected, type ServerDirectedCallFacts } from './server-directed-call.js';
+import { cancelTask, getTask, listTasks, requestCancel, taskResult, type ResultFacts } from './task-ops.js';
+import { updateTask } from './update.js';
 import type { GuardedTool, GuardedToolConfig, ToolHandler, ToolResult } from './tools.js';
 
 export interface GuardOptions {
@@ -70,6 +75,18 @@ export interface Guard {
   listTasks(principal: Principal, cursor: string | undefined): Promise<{ records: TaskRecord[]; nextCursor?: string }>;
   /** Whether an answer to task `taskId`'s question, sent by `principal`, may reach it (decided as input). */
   admitAnswer(taskId: string, principal: Principal | undefined): Promise<boolean>;
+
+  // 2026-07-28, the tasks extension: the server decides what becomes a task, and tasks/get inlines what a
+  // status carries. The task ids and the facts are as the request sent them; the guard checks them.
+  /** tools/call: decided as `create` or `call` by the tool's task support and the request's capability. */
+  callToolServerDirected(principal: Principal, facts: ServerDirectedCallFacts): Promise<CallOutcome>;
+  /** tasks/get: the task with its question, result or error (each decided too). */
+  pollTask(principal: Principal, taskId: unknown, request: ExtensionRequest): Promise<PolledTask>;
+  /** tasks/update: answers to the task's questions, by key, decided as `input` on arrival. */
+  updateTask(principal: Principal, taskId: unknown, responses: Readonly<Record<string, unknown>>, request: ExtensionRequest): Promise<void>;
+  /** tasks/cancel: acknowledged, and the work stopped. */
+  requestCancel(principal: Principal, taskId: unknown, request: ExtensionRequest): Promise<void>;
+
   /** For a transport that challenges at its own layer: see predecide. */
   predecide(principal: Principal, request: RoutedRequest): Promise<Predecision>;
   /** A local failure while serving a request: audited, reported, and returned as an `internal` denial. */
@@ -171,6 +188,10 @@ export function createGuard(options: GuardOptions): Guard {
     taskResult: (principal, taskId, facts) => taskResult(core, principal, taskId, facts),
     listTasks: (principal, cursor) => listTasks(core, principal, cursor),
     admitAnswer: (taskId, principal) => admitAnswer(core, taskId, principal),
+    callToolServerDirected: (principal, facts) => callToolServerDirected(core, principal, facts),
+    pollTask: (principal, taskId, request) => pollTask(core, principal, taskId, request),
+    updateTask: (principal, taskId, responses, request) => updateTask(core, principal, taskId, responses, request),
+    requestCancel: (principal, taskId, request) => requestCancel(core, principal, taskId, request),
     predecide: (principal, request) => predecide(core, principal, request),
     localFailure: (err, context) => core.localFailure(err, context),
     errorOutcome: (denial) => core.errorOutcome(denial),

@@ -33,6 +33,9 @@ export async function deliverInput(
     pending.resolve(answer);
   } catch (err) {
     pending.delivering = false;
+    // Answered meanwhile through the other wire (2026-07-28 tasks/update), which ended this delivery: the
+    // task has its answer, and tasks/result waits on for its result.
+    if (pending.state === 'answered' && !delivery.refused) return;
     // Whoever else waits on this task's result may deliver the question now.
     core.workers.changed(record.id);
     throw delivery.refused ?? err;

@@ -42,10 +42,13 @@ export interface InputParts {
   principal: Principal;
   tool?: string;
   requestedTtlMs?: number | null;
-  /** create and call: the client can take a task (see RequestInput.tasks_declared). */
-  tasksDeclared?: boolean;
   task?: TaskRecord;
   chain?: { tool: string; depth: number };
+  /**
+   * create / call: whether the client can take a task. 2025-11-25 asks for one explicitly (create: true,
+   * call: false, the defaults); on 2026-07-28 it is the request's declared extension capability.
+   */
+  tasksDeclared?: boolean;
 }
 
 export function decisionInput(parts: InputParts): DecisionInput {

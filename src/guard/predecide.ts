@@ -1,23 +1,17 @@
-import type { Operation, StepUpObligation } from '../decision/types.js';
+import type { Operation } from '../decision/types.js';
 import type { Principal } from '../identity/principal.js';
 import { NO_OUTCOME } from '../stores/types.js';
-import type { Decided, GuardCore } from './core.js';
-import { denialOf } from './decision-denials.js';
-import type { Predecided } from './predecided.js';
+import type { GuardCore } from './core.js';
+import { predecideExtension, type ExtensionRoutedRequest } from './predecide-extension.js';
+import { answer, type Predecision } from './predecision.js';
 import { isWellFormedTaskId } from './task-ops.js';
 
 /** A request as a wire routes it, reduced to what decides it (the same routing its handlers use). */
 export type RoutedRequest =
   | { op: 'create'; tool: string; ttlMs: number | undefined }
   | { op: 'call'; tool: string }
-  | { op: 'get' | 'result' | 'cancel'; taskId: string };
-
-export interface Predecision {
-  /** Set when the answer is step-up: the transport challenges (HTTP 401) and the operation never runs. */
-  stepUp?: StepUpObligation;
-  /** Otherwise, the decision taken, for the operation to use instead of deciding again. */
-  predecided?: Predecided;
-}
+  | { op: 'get' | 'result' | 'cancel'; taskId: string }
+  | ExtensionRoutedRequest;
 
 /**
  * Decides a routed request before its transport hands it to the wire, so the transport can answer step-up
@@ -30,6 +24,7 @@ export interface Predecision {
  * operation, as the wire's step-up error, just not as a 401.
  */
 export async function predecide(core: GuardCore, principal: Principal, request: RoutedRequest): Promise<Predecision> {
+  if ('method' in request) return predecideExtension(core, principal, request);
   const policy = core.policy;
   if (request.op === 'create' || request.op === 'call') {
     const { op, tool } = request;
@@ -49,13 +44,4 @@ export async function predecide(core: GuardCore, principal: Principal, request: 
   const decided = core.decide({ op, principal, task: record });
   // An `input` decision is handed on to the delivery of the question that tasks/result makes first.
   return answer(op, decided, { record }, { principal, op, record, decided });
-}
-
-/** Step-up when that is what the decision means (as the operation would read it), else the decision to hand on. */
-function answer(op: Operation, decided: Decided, context: Parameters<typeof denialOf>[2], predecided: Predecided | undefined): Predecision {
-  if (!decided.decision.allow) {
-    const { denial } = denialOf(op, decided.decision, context);
-    if (denial.kind === 'step_up') return { stepUp: denial.obligation };
-  }
-  return predecided ? { predecided } : {};
 }

@@ -1,10 +1,11 @@
-import type { Decision, Operation } from '../decision/types.js';
+import type { Decision, Operation, Wire } from '../decision/types.js';
 import { ownerOf, principalKey, type Principal } from '../identity/principal.js';
 import { NO_OUTCOME, type TaskRecord } from '../stores/types.js';
 import { expireInBackground } from './call-tool.js';
 import type { Decided, GuardCore } from './core.js';
-import { denialOf } from './decision-denials.js';
+import { denialOf, onlyReason } from './decision-denials.js';
 import { accessDenied, deny, invalidTaskId, notFound, unauthenticated } from './denials.js';
+import { EXTENSION_WIRE, requireDeclared, type ExtensionRequest } from './extension-request.js';
 import { deliverInput, type Deliver } from './input.js';
 import { reuse, type Predecided } from './predecided.js';
 import type { ToolResult } from './tools.js';
@@ -19,6 +20,25 @@ export function isWellFormedTaskId(id: unknown): id is string {
   return typeof id === 'string' && TASK_ID.test(id);
 }
 
+export interface Loaded extends Decided {
+  /** Undefined when no such task is stored (the decision then denies). */
+  record: TaskRecord | undefined;
+}
+
+/**
+ * Loads the task and decides `op` on it, without reading the decision: for operations whose refusals do not
+ * all become errors (2026-07-28: a cancel of a finished task is acknowledged). Starts the expiry of an
+ * expired task it finds. The caller has throttled the request.
+ */
+export async function loadAndDecide(core: GuardCore, op: Operation, principal: Principal, taskId: unknown, predecided: Predecided | undefined, wire: Wire): Promise<Loaded> {
+  if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
+  const record = await core.store.get(taskId, NO_OUTCOME);
+  const { decision, decisionId } = reuse(predecided, principal, { op, record, wire })
+    ?? core.decide({ op, wire, principal, ...(record ? { task: record } : {}) });
+  if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
+  return { record, decision, decisionId };
+}
+
 interface Authorized extends Decided {
   record: TaskRecord;
 }
@@ -26,14 +46,15 @@ interface Authorized extends Decided {
 /** Loads the task and decides `op` on it; every way of not being allowed to see it is the same answer. */
 async function authorize(core: GuardCore, op: Operation, principal: Principal, taskId: string, predecided: Predecided | undefined): Promise<Authorized> {
   core.throttle(principal, op);
-  if (!isWellFormedTaskId(taskId)) throw invalidTaskId();
-  const record = await core.store.get(taskId, NO_OUTCOME);
-  const { decision, decisionId } = reuse(predecided, principal, { op, record })
-    ?? core.decide({ op, principal, ...(record ? { task: record } : {}) });
-  if (record && record.expiresMs <= core.now()) expireInBackground(core, record.id);
+  const { record, decision, decisionId } = await loadAndDecide(core, op, principal, taskId, predecided, '2025-11-25');
+  return { record: allowed(op, decision, record), decision, decisionId };
+}
+
+/** The record an allowed decision was about, or the refusal to throw. */
+export function allowed(op: Operation, decision: Decision, record: TaskRecord | undefined): TaskRecord {
   if (!decision.allow) throw denialOf(op, decision, { record });
   if (!record) throw notFound(); // an allow without a task would be a policy bug: fail closed
-  return { record, decision, decisionId };
+  return record;
 }
 
 /** tasks/get: the task as it is, with the poll interval the policy suggests now. */
@@ -45,17 +66,46 @@ export async function getTask(core: GuardCore, principal: Principal, taskId: str
 /** tasks/cancel: a compare-and-set to cancelled, then the work itself is stopped. */
 export async function cancelTask(core: GuardCore, principal: Principal, taskId: string, predecided?: Predecided): Promise<TaskRecord> {
   const { record, decisionId } = await authorize(core, 'cancel', principal, taskId, predecided);
+  const outcome = await cancelRecord(core, principal, record, decisionId);
+  // Lost a race: to completion (the task stays as it finished) or to expiry (the task is gone).
+  if (outcome.kind === 'finished') throw deny({ kind: 'already_terminal' });
+  if (outcome.kind === 'gone') throw notFound();
+  return outcome.record;
+}
+
+/**
+ * 2026-07-28 tasks/cancel: the empty acknowledgement, and the work itself is stopped. The ack is eventually
+ * consistent and a task may end otherwise than cancelled, so cancelling a task that already finished (or
+ * finishes first) is acknowledged too and leaves it as it finished; only a task the caller cannot see, or
+ * one that is gone (expired, or purged by its single read), is "not found".
+ */
+export async function requestCancel(core: GuardCore, principal: Principal, taskId: unknown, request: ExtensionRequest): Promise<void> {
+  core.throttle(principal, 'cancel');
+  requireDeclared(core, principal, 'cancel', request);
+  const { record, decision, decisionId } = await loadAndDecide(core, 'cancel', principal, taskId, request.predecided, EXTENSION_WIRE);
+  // Said only to a caller bound to the task: a stranger gets the binding reasons (not found).
+  if (onlyReason(decision, 'task_terminal')) {
+    if (record?.revoked) throw notFound();
+    return;
+  }
+  const outcome = await cancelRecord(core, principal, allowed('cancel', decision, record), decisionId);
+  if (outcome.kind === 'gone') throw notFound();
+}
+
+export type CancelOutcome = { kind: 'cancelled'; record: TaskRecord } | { kind: 'finished' } | { kind: 'gone' };
+
+/** The cancel itself, once allowed: a compare-and-set from a live status, then the work is stopped. */
+export async function cancelRecord(core: GuardCore, principal: Principal, record: TaskRecord, decisionId: string): Promise<CancelOutcome> {
   const cancelled = await core.store.transition(record.id, ['working', 'input_required'], {
     status: 'cancelled',
     statusMessage: 'The task was cancelled by request.',
     outcome: { kind: 'error', code: -32800, message: 'task was cancelled' },
   }, core.now());
-  // Lost a race: to completion (the task stays as it finished) or to expiry (the task is gone).
-  if (!cancelled) throw (await core.store.get(record.id, NO_OUTCOME)) ? deny({ kind: 'already_terminal' }) : notFound();
+  if (!cancelled) return (await core.store.get(record.id, NO_OUTCOME)) ? { kind: 'finished' } : { kind: 'gone' };
   core.workers.abort(record.id, 'task cancelled');
   core.changed(cancelled);
   core.lifecycle('cancelled', cancelled, { principal, op: 'cancel', decisionId });
-  return cancelled;
+  return { kind: 'cancelled', record: cancelled };
 }
 
 export interface ResultFacts {

@@ -1,10 +1,17 @@
 import type { InputAnswer, InputQuestion } from './tools.js';
 
-/** A question a task is waiting on, until a requestor's tasks/result delivers it. */
+/**
+ * A question a task is waiting on: delivered on 2025-11-25 by a requestor's tasks/result, surfaced on
+ * 2026-07-28 by tasks/get under its key and answered by tasks/update. Both wires see the same question.
+ */
 export interface PendingInput {
   question: InputQuestion;
+  /** Unique over the task's life (2026-07-28: inputRequests keys are never reused). */
+  key: string;
   resolve(answer: InputAnswer): void;
   reject(error: Error): void;
+  /** `waiting` until the question has its answer (whichever wire brought it) or fails with its task. */
+  state: 'waiting' | 'answered' | 'failed';
   /** Set while a tasks/result is delivering it, so two readers never both answer. */
   delivering: boolean;
   /** The delivery in progress, if any. */
@@ -24,6 +31,8 @@ export interface Delivery {
 export class Workers {
   readonly #controllers = new Map<string, AbortController>();
   readonly #inputs = new Map<string, PendingInput>();
+  /** Questions each running task has asked so far: the source of its question keys. */
+  readonly #asked = new Map<string, number>();
   /** Workers still finishing (their final transition and audit record), so shutdown can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -56,6 +65,7 @@ export class Workers {
 
   finished(id: string): void {
     this.#controllers.delete(id);
+    this.#asked.delete(id);
   }
 
   /** Calls `expire` at `atMs` (clamped to now); timers never keep the process alive. */
@@ -66,15 +76,35 @@ export class Workers {
     this.#timers.set(id, timer);
   }
 
-  /** Registers the input a task waits for; it is rejected when the task is forgotten. */
+  /**
+   * Registers the input a task waits for; it is rejected when the task is forgotten. Its key counts the
+   * task's questions, and the count lives as long as the work, the only thing that can ask again.
+   */
   awaitInput(id: string, question: InputQuestion): Promise<InputAnswer> {
+    const asked = (this.#asked.get(id) ?? 0) + 1;
+    this.#asked.set(id, asked);
     return new Promise((resolve, reject) => {
-      this.#inputs.set(id, {
+      const pending: PendingInput = {
         question,
+        key: `input-${asked}`,
+        state: 'waiting',
         delivering: false,
-        resolve: (r) => { this.#inputs.delete(id); resolve(r); },
-        reject: (e) => { this.#inputs.delete(id); reject(e); },
-      });
+        resolve: (r) => {
+          if (settle('answered')) resolve(r);
+        },
+        reject: (e) => {
+          if (settle('failed')) reject(e);
+        },
+      };
+      // The first outcome wins: a second (an answer through the other wire, a late delivery) must neither
+      // change it nor clear a newer question.
+      const settle = (state: 'answered' | 'failed'): boolean => {
+        if (pending.state !== 'waiting') return false;
+        pending.state = state;
+        if (this.#inputs.get(id) === pending) this.#inputs.delete(id);
+        return true;
+      };
+      this.#inputs.set(id, pending);
       this.changed(id);
     });
   }
@@ -88,6 +118,7 @@ export class Workers {
     this.#inputs.get(id)?.reject(new Error(reason));
     this.abort(id, reason);
     this.#controllers.delete(id);
+    this.#asked.delete(id);
     const timer = this.#timers.get(id);
     if (timer) clearTimeout(timer);
     this.#timers.delete(id);

@@ -22,6 +22,12 @@ export const TASKGUARD_RPC_ERRORS = {
   unauthenticated: -32007,
 } as const;
 
+/** MCP's own codes (2026-07-28). */
+export const MCP_RPC_ERRORS = { missingRequiredClientCapability: -32021 } as const;
+
+/** The tasks extension's identifier (2026-07-28, SEP-2663): capabilities and -32021 errors name it. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
 export interface RpcError {
   code: number;
   message: string;
@@ -48,6 +54,8 @@ export function rpcErrorOf(denial: Denial): RpcError {
       return { code: TASKGUARD_RPC_ERRORS.taskLimit, message, data: { limit: denial.limit } };
     case 'unauthenticated':
       return { code: TASKGUARD_RPC_ERRORS.unauthenticated, message };
+    case 'tasks_not_declared': // the extension's own error: the capability the client must declare
+      return { code: MCP_RPC_ERRORS.missingRequiredClientCapability, message, data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } };
     case 'task_error':
       return { code: denial.code, message };
     case 'internal':

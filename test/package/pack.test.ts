@@ -28,6 +28,7 @@ const ENTRIES: Record<string, { exports: string; drivers?: readonly string[] }> 
   'taskguard/audit/sqlite': { exports: 'openSqliteAuditTable', drivers: ['better-sqlite3'] },
   'taskguard/audit/postgres': { exports: 'openPostgresAuditTable' },
   'taskguard/http': { exports: 'createHttpHost' },
+  'taskguard/v2': { exports: 'createTasksExtension' },
 };
 
 /** What the tarball may hold besides package.json, README and licence files. */
@@ -97,6 +98,8 @@ before(async () => {
   mustSucceed('npm install of the tarball', await run('npm', [
     'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
     path.join(work, packed.filename),
+    // An optional peer dependency: what an embedder of the v2 entry installs beside taskguard.
+    '@modelcontextprotocol/server@2.4.0',
   ], project));
   for (const file of ['load-probe.mjs', 'resolution-hooks.mjs']) copyFileSync(path.join(here, file), path.join(project, file));
 });

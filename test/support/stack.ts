@@ -7,7 +7,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createDecider, type Decider } from '../../src/decision/engine.js';
-import { readBundle } from '../../src/decision/bundle.js';
+import { readBundle, type PolicyBundle } from '../../src/decision/bundle.js';
 import { createHttpHost, type HttpHost, type HttpHostOptions } from '../../src/http/host.js';
 import { createTokenVerifier, validateIdentityConfig } from '../../src/identity/index.js';
 import type { GuardAuditEntry, GuardAuditSink } from '../../src/guard/audit-port.js';
@@ -72,6 +72,8 @@ export interface StackOptions {
   signing?: { privateKey: CryptoKey; publicJwk: JWK };
   /** Further HTTP host options (origins, session limits...). */
   host?: Partial<Omit<HttpHostOptions, 'verifier' | 'guard' | 'createMcpServer'>>;
+  /** Another compiled policy than the committed one (its own data; `data` is merged over it). */
+  bundle?: PolicyBundle;
 }
 
 export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
@@ -83,7 +85,7 @@ export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJw
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { privateKey, publicJwk } = options.signing ?? await newSigningKey();
   const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
-  const bundle = readBundle();
+  const bundle = options.bundle ?? readBundle();
   const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
   const audit: GuardAuditEntry[] = [];
   const gates = new Gates();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidCursor, invalidParams, invalidTaskId } from '../../guard/denials.js';
+import { isPlainObject, metaOf, paramsObject, toolCallOf } from '../params-shape.js';
 
 /**
  * The guard reads request params itself instead of letting the SDK parse them with its zod schemas: a
@@ -18,23 +19,6 @@ export interface CallParams {
   /** Present when the call asks to run as a task; ttlMs undefined when no ttl was requested. */
   task?: { ttlMs: number | undefined };
   meta: Record<string, unknown> | undefined;
-}
-
-function paramsObject(params: unknown): Record<string, unknown> {
-  if (params === undefined) return {};
-  if (!isPlainObject(params)) throw invalidParams('params must be an object');
-  return params;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function metaOf(params: Record<string, unknown>): Record<string, unknown> | undefined {
-  const meta = params['_meta'];
-  if (meta === undefined) return undefined;
-  if (!isPlainObject(meta)) throw invalidParams('_meta must be an object');
-  return meta;
 }
 
 /** tasks/get, tasks/result, tasks/cancel: a taskId that is not a string cannot name a task. */
@@ -61,12 +45,7 @@ export function parseListParams(params: unknown): { cursor: string | undefined }
  * is the policy's call, as `invalid_ttl`.
  */
 export function parseCallParams(params: unknown): CallParams {
-  const p = paramsObject(params);
-  const meta = metaOf(p);
-  const name = p['name'];
-  if (typeof name !== 'string' || name === '') throw invalidParams('name must be a non-empty string');
-  const args = p['arguments'];
-  if (args !== undefined && !isPlainObject(args)) throw invalidParams('arguments must be an object');
+  const { p, name, arguments: args, meta } = toolCallOf(params);
   const task = p['task'];
   if (task === undefined) return { name, arguments: args, meta };
   if (!isPlainObject(task)) throw invalidParams('task must be an object');

@@ -10,9 +10,10 @@ import type { Predecided } from '../../guard/predecided.js';
 import type { InputAnswer } from '../../guard/tools.js';
 import { principalFromAuthInfo, type Principal } from '../../identity/principal.js';
 import type { AskedQuestions } from './answers.js';
-import { toWireError } from './errors.js';
+import { toWireError } from '../wire-errors.js';
+import { taskIdOf } from '../params-shape.js';
 import { parseCallParams, parseListParams, parseTaskIdParams, type CallParams } from './params.js';
-import { predecidedOf } from './preflight-ticket.js';
+import { predecidedOf } from '../preflight-ticket.js';
 import { toWireTask } from './task-wire.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -125,9 +126,4 @@ function deliverOn(extra: Extra, asked: AskedQuestions): Deliver {
       asked.forgetTask(taskId);
     }
   };
-}
-
-function taskIdOf(params: unknown): string | undefined {
-  const taskId = typeof params === 'object' && params !== null ? (params as { taskId?: unknown }).taskId : undefined;
-  return typeof taskId === 'string' && taskId.length <= 64 ? taskId : undefined;
 }

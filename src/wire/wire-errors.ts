@@ -1,10 +1,10 @@
-import { isGuardDenial } from '../../guard/denials.js';
-import type { Guard } from '../../guard/guard.js';
-import { jsonRpcErrorOf } from '../../guard/tool-errors.js';
-import { GuardRpcError, rpcErrorOf } from '../rpc-errors.js';
+import { isGuardDenial } from '../guard/denials.js';
+import type { Guard } from '../guard/guard.js';
+import { jsonRpcErrorOf } from '../guard/tool-errors.js';
+import { GuardRpcError, rpcErrorOf } from './rpc-errors.js';
 
 /**
- * What a 2025-11-25 handler throws for the SDK to send: a denial as its JSON-RPC error; a JSON-RPC error
+ * What a handler of either wire throws for its SDK to send: a denial as its JSON-RPC error; a JSON-RPC error
  * from elsewhere (the SDK's own, a tool's McpError) as it is; anything else is a local failure, which the
  * client sees only as -32603 with a correlation id while the cause goes to the operator and the audit log.
  */
