@@ -19,7 +19,7 @@ task_denials contains reason if {
 	some reason in binding_reasons
 }
 
-# Why the caller is not the owner. Never empty when the owner check fails: the last rule is a backstop, so
+# Why the caller is not the owner. Never empty when the owner check fails: the default is a backstop, so
 # a malformed owner can only ever deny.
 default binding_reasons := {"owner_invalid"}
 
