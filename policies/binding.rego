@@ -19,11 +19,11 @@ task_denials contains reason if {
 	some reason in binding_reasons
 }
 
-# Why the caller is not the owner. Never empty when the owner check fails: the last rule is a backstop, so
+# Why the caller is not the owner. Never empty when the owner check fails: the default is a backstop, so
 # a malformed owner can only ever deny.
-binding_reasons := owner_mismatch if count(owner_mismatch) > 0
+default binding_reasons := {"owner_invalid"}
 
-else := {"owner_invalid"}
+binding_reasons := owner_mismatch if count(owner_mismatch) > 0
 
 # Compared on input directly, once per evaluation; the mismatch set is only built when they differ.
 is_owner if owner_matches(input)
@@ -71,9 +71,9 @@ delegated if {
 }
 
 # tasks/list: owners see their own tasks; a supervisor granted list sees its tenant's.
-default list_scope := "owner"
+default listing_scope := "owner"
 
-list_scope := "tenant" if {
+listing_scope := "tenant" if {
 	some role in principal_roles
 	grant := data.supervisors.roles[role]
 	supervisor_tenant_allowed(grant)

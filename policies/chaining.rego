@@ -2,8 +2,9 @@ package taskguard.tasks
 
 # Tool chaining: a running task may call downstream tools only within what its creating request justified.
 # The call runs as the task's creator, so binding applies without delegation; the downstream tool's scopes
-# must be a subset of the scopes held at creation and its role and client limits hold for the creator; its risk may not exceed the parent tool's unless data
-# allows that pair; chains stop at a depth limit. An unknown or invalid risk counts as above any parent.
+# must be a subset of the scopes held at creation and its role and client limits hold for the creator; its
+# risk may not exceed the parent tool's unless data allows that pair; chains stop at a depth limit. An unknown
+# or invalid risk counts as above any parent.
 risk_rank := {"low": 1, "medium": 2, "high": 3}
 
 chain_tool_name := object.get(input, ["chain", "tool"], "")
@@ -62,6 +63,8 @@ chain_denials contains "chain_risk_escalation" if {
 	not escalation_allowed
 }
 
+chain_denials contains "chain_depth_exceeded" if not valid_depth(chain_depth)
+
 risk_within(child, parent) if {
 	risk_rank[object.get(child, "risk", "high")] <= risk_rank[object.get(parent, "risk", "high")]
 }
@@ -71,8 +74,6 @@ escalation_allowed if {
 	pair.from == subject_tool_name
 	pair.to == chain_tool_name
 }
-
-chain_denials contains "chain_depth_exceeded" if not valid_depth(chain_depth)
 
 valid_depth(depth) if {
 	is_number(depth)

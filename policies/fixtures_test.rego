@@ -2,8 +2,6 @@
 # Tests assert on the whole `decision` document (DESIGN.md section 4), not on helper rules.
 package taskguard.tasks_test
 
-import data.taskguard.tasks
-
 # The fixed clock every test runs at; policies read time only from input.now_ms.
 now := 1763800000000
 
@@ -60,12 +58,17 @@ task_owned_by(owner) := {
 	"tool": "convert_document",
 	"owner": owner,
 	"scopes": ["reports:read", "reports:export", "docs:convert", "workflows:run"],
-	"created_ms": now - minute_ms,
-	"expires_ms": now + (10 * minute_ms),
+	"created_ms": task_created_ms,
+	"expires_ms": task_expires_ms,
 	"results_read": 0,
 }
 
 alice_task := task_owned_by(owner_alice)
+
+# Created a minute ago, live for ten minutes more.
+task_created_ms := now - minute_ms
+
+task_expires_ms := now + (10 * minute_ms)
 
 # alice's task, with fields replaced (object.union merges nested objects, e.g. {"owner": {"sub": "x"}}).
 alice_task_with(patch) := object.union(alice_task, patch)
@@ -104,7 +107,7 @@ task_input(op, t) := {
 # A task operation by principal p on task t.
 task_input_by(op, p, t) := with_field(task_input(op, t), "principal", p)
 
-list_input := {
+listing_input := {
 	"op": "list",
 	"now_ms": now,
 	"principal": principal_alice,
@@ -156,6 +159,9 @@ defaults_with(patch) := object.union(data.defaults, patch)
 # A deny carries its reasons and no obligations.
 denied(reasons) := {"allow": false, "reasons": reasons, "delegated": false}
 
+# The deny of a caller that shares no part of the owner's identity (tenant, sub, client app).
+denied_by_every_part := denied(["client_mismatch", "sub_mismatch", "tenant_mismatch"])
+
 allowed := {"allow": true, "reasons": [], "delegated": false}
 
 # An allow with obligations.
@@ -166,12 +172,6 @@ step_up_required(obligation) := {
 	"reasons": ["step_up_required"],
 	"delegated": false,
 	"step_up": obligation,
-}
-
-# The decision for inp allows (undefined, not false, when it does not).
-allows(inp) if {
-	d := tasks.decision with input as inp
-	d.allow == true
 }
 
 # A deny that names reason among others, and offers no obligation or step-up.

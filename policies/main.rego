@@ -11,25 +11,25 @@
 package taskguard.tasks
 
 # Operation classes.
-task_op(o) if o == "get"
+task_op("get")
 
-task_op(o) if o == "result"
+task_op("result")
 
-task_op(o) if o == "cancel"
+task_op("cancel")
 
-task_op(o) if o == "input"
+task_op("input")
 
-starts_tool(o) if o == "create"
+starts_tool("create")
 
-starts_tool(o) if o == "call"
+starts_tool("call")
 
 known_op(o) if task_op(o)
 
 known_op(o) if starts_tool(o)
 
-known_op(o) if o == "list"
+known_op("list")
 
-known_op(o) if o == "chain"
+known_op("chain")
 
 # Every denial reason that applies, gathered from the checks of the operation's class.
 # object.get, not input.op: a missing op must still produce this reason (a bare reference to an absent
@@ -85,7 +85,7 @@ allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "poll
 	input.op == "create"
 } else := {
 	"allow": true, "reasons": [], "delegated": false,
-	"poll_interval_ms": poll_interval_ms, "list_scope": list_scope,
+	"poll_interval_ms": poll_interval_ms, "list_scope": listing_scope,
 } if {
 	input.op == "list"
 } else := {"allow": true, "reasons": [], "delegated": false} if {

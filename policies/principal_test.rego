@@ -4,53 +4,53 @@ package taskguard.tasks_test
 import data.taskguard.tasks
 
 test_principal_complete_is_allowed if {
-	tasks.decision == allowed_with({"poll_interval_ms": 1000, "list_scope": "owner"}) with input as list_input
+	tasks.decision == allowed_with({"poll_interval_ms": 1000, "list_scope": "owner"}) with input as listing_input
 }
 
 test_principal_missing if {
-	tasks.decision == denied(["principal_incomplete"]) with input as object.remove(list_input, ["principal"])
+	tasks.decision == denied(["principal_incomplete"]) with input as object.remove(listing_input, ["principal"])
 }
 
 test_principal_null if {
-	tasks.decision == denied(["principal_incomplete"]) with input as override(list_input, {"principal": null})
+	tasks.decision == denied(["principal_incomplete"]) with input as override(listing_input, {"principal": null})
 }
 
 test_principal_not_an_object if {
-	tasks.decision == denied(["principal_incomplete"]) with input as override(list_input, {"principal": "alice"})
+	tasks.decision == denied(["principal_incomplete"]) with input as override(listing_input, {"principal": "alice"})
 }
 
 test_principal_empty_sub if {
-	inp := override(list_input, {"principal": {"sub": ""}})
+	inp := override(listing_input, {"principal": {"sub": ""}})
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_missing_sub if {
-	inp := with_field(list_input, "principal", object.remove(principal_alice, ["sub"]))
+	inp := with_field(listing_input, "principal", object.remove(principal_alice, ["sub"]))
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_missing_tenant if {
-	inp := with_field(list_input, "principal", object.remove(principal_alice, ["tenant"]))
+	inp := with_field(listing_input, "principal", object.remove(principal_alice, ["tenant"]))
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_empty_tenant if {
-	inp := override(list_input, {"principal": {"tenant": ""}})
+	inp := override(listing_input, {"principal": {"tenant": ""}})
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_missing_client if {
-	inp := with_field(list_input, "principal", object.remove(principal_alice, ["client_id"]))
+	inp := with_field(listing_input, "principal", object.remove(principal_alice, ["client_id"]))
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_non_string_client if {
-	inp := override(list_input, {"principal": {"client_id": 42}})
+	inp := override(listing_input, {"principal": {"client_id": 42}})
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
 test_principal_non_string_sub if {
-	inp := override(list_input, {"principal": {"sub": ["alice"]}})
+	inp := override(listing_input, {"principal": {"sub": ["alice"]}})
 	tasks.decision == denied(["principal_incomplete"]) with input as inp
 }
 
@@ -68,7 +68,7 @@ test_principal_scopes_not_a_list_count_as_none if {
 # --- RFC 8693 actor -----------------------------------------------------------------------------------------
 
 test_principal_trusted_actor_allowed if {
-	inp := override(list_input, {"principal": {"act": {"sub": "svc-batch"}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": "svc-batch"}}})
 	tasks.decision == allowed_with({"poll_interval_ms": 1000, "list_scope": "owner"}) with input as inp
 }
 
@@ -78,37 +78,37 @@ test_principal_trusted_actor_on_create if {
 }
 
 test_principal_untrusted_actor if {
-	inp := override(list_input, {"principal": {"act": {"sub": "svc-rogue"}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": "svc-rogue"}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
 
 test_principal_actor_compared_exactly if {
-	inp := override(list_input, {"principal": {"act": {"sub": "SVC-BATCH"}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": "SVC-BATCH"}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
 
 test_principal_actor_without_sub if {
-	inp := override(list_input, {"principal": {"act": {}}})
+	inp := override(listing_input, {"principal": {"act": {}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
 
 test_principal_actor_empty_sub if {
-	inp := override(list_input, {"principal": {"act": {"sub": ""}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": ""}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
 
 test_principal_actor_not_an_object if {
-	inp := override(list_input, {"principal": {"act": "svc-batch"}})
+	inp := override(listing_input, {"principal": {"act": "svc-batch"}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp
 }
 
 test_principal_actor_denied_when_data_trusts_none if {
-	inp := override(list_input, {"principal": {"act": {"sub": "svc-batch"}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": "svc-batch"}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp with data.actors as {"allowed": []}
 }
 
 test_principal_actor_denied_when_data_has_no_actors if {
-	inp := override(list_input, {"principal": {"act": {"sub": "svc-batch"}}})
+	inp := override(listing_input, {"principal": {"act": {"sub": "svc-batch"}}})
 	tasks.decision == denied(["actor_not_allowed"]) with input as inp with data.actors as {}
 }
 

@@ -27,8 +27,6 @@ acr_ok if {
 # negation, so an absent max_age_s would make that body undefined rather than true.
 auth_age_ok if not has_max_age
 
-has_max_age if is_number(step_up_rule.max_age_s)
-
 auth_age_ok if {
 	auth_time := object.get(principal, "auth_time_ms", 0)
 	is_number(auth_time)
@@ -37,9 +35,9 @@ auth_age_ok if {
 	input.now_ms - auth_time <= step_up_rule.max_age_s * 1000
 }
 
+has_max_age if is_number(step_up_rule.max_age_s)
+
 # The RFC 9470 challenge: only the parameters the rule sets.
-step_up_obligation := {k: v | some [k, v] in step_up_parameters}
+step_up_obligation["acr_values"] := concat(" ", step_up_rule.acr_values) if count(object.get(step_up_rule, "acr_values", [])) > 0
 
-step_up_parameters contains ["acr_values", concat(" ", step_up_rule.acr_values)] if count(object.get(step_up_rule, "acr_values", [])) > 0
-
-step_up_parameters contains ["max_age_s", step_up_rule.max_age_s] if is_number(step_up_rule.max_age_s)
+step_up_obligation["max_age_s"] := step_up_rule.max_age_s if has_max_age

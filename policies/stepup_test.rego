@@ -193,7 +193,7 @@ test_stepup_not_offered_on_foreign_task if {
 
 test_stepup_not_offered_on_other_tenants_task if {
 	inp := task_input_by("result", principal_mallory, alice_task_with({"tool": "export_data", "status": "completed"}))
-	tasks.decision == denied(["client_mismatch", "sub_mismatch", "tenant_mismatch"]) with input as inp
+	tasks.decision == denied_by_every_part with input as inp
 }
 
 test_stepup_not_offered_to_ungranted_supervisor if {

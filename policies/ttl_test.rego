@@ -42,7 +42,8 @@ test_ttl_request_capped_by_tool_max if {
 
 test_ttl_request_capped_by_global_max_when_tool_has_none if {
 	# approve_publication sets no max_ttl_ms.
-	tasks.decision == allowed_with({"ttl_ms": 3600000, "poll_interval_ms": 1000}) with input as create_input_ttl("approve_publication", 86400000)
+	capped := allowed_with({"ttl_ms": 3600000, "poll_interval_ms": 1000})
+	tasks.decision == capped with input as create_input_ttl("approve_publication", 86400000)
 }
 
 test_ttl_global_max_beats_larger_tool_max if {
@@ -104,10 +105,11 @@ test_ttl_array_invalid if {
 # Numbers from 2^53 up are whole (the fuzz found OPA's floor() dropping digits of 1e28 while the wasm kept
 # them): they are capped like any other, in both engines.
 test_ttl_huge_whole_numbers_capped if {
-	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 9007199254740992)
-	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1e28)
-	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1.2345678901234567e21)
-	tasks.decision == allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000}) with input as create_input_ttl("export_data", 1e308)
+	capped := allowed_with({"ttl_ms": 1800000, "poll_interval_ms": 1000})
+	tasks.decision == capped with input as create_input_ttl("export_data", 9007199254740992)
+	tasks.decision == capped with input as create_input_ttl("export_data", 1e28)
+	tasks.decision == capped with input as create_input_ttl("export_data", 1.2345678901234567e21)
+	tasks.decision == capped with input as create_input_ttl("export_data", 1e308)
 }
 
 test_ttl_fraction_just_below_two_to_the_53_invalid if {
@@ -143,7 +145,7 @@ test_ttl_poll_interval_on_get_follows_task_tool if {
 
 test_ttl_poll_interval_on_list_is_default if {
 	tools := tools_with_field("convert_document", "poll_interval_ms", 7)
-	tasks.decision == allowed_with({"poll_interval_ms": 1000, "list_scope": "owner"}) with input as list_input
+	tasks.decision == allowed_with({"poll_interval_ms": 1000, "list_scope": "owner"}) with input as listing_input
 		with data.tools as tools
 }
 

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): Rego lint and unit tests with coverage, policy fixtures through the
-# shipped wasm, then the TypeScript suites. Installs the pinned OPA on first use.
+# shipped wasm, then the TypeScript suites. Installs the pinned OPA and Regal on first use.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OPA="$(bash scripts/install-opa.sh)"
 export OPA
 
-echo "== rego: opa fmt, opa check --strict"
-unformatted="$("$OPA" fmt -l policies/)"
-if [ -n "$unformatted" ]; then echo "not opa fmt clean: $unformatted" >&2; exit 1; fi
-"$OPA" check --strict policies/
+echo "== rego: taskguard lint (opa fmt, opa check --strict, Regal; builds the pinned Regal on first use)"
+node --import tsx src/cli/entry.ts lint --fail-level warning
 
 echo "== rego: opa test with coverage"
 bash scripts/opa-coverage.sh "$OPA"
