@@ -37,7 +37,7 @@ describe('taskguard lint', () => {
     });
   }
 
-  it('the bundled policies pass opa fmt and both opa checks (Regal\'s findings are listed in the issue report)', async () => {
+  it('the bundled policies pass opa fmt and both opa checks (Regal runs on them in npm test\'s own lint step)', async () => {
     const r = await runCli('lint', '--skip-regal');
     assert.equal(r.code, 0, r.out);
     assert.match(r.err, /^clean: opa fmt, opa check --strict, opa check --strict --capabilities \S+ \(regal skipped\)$/m);
