@@ -25,8 +25,8 @@ export class RpcReplyError extends Error {
  * Raw-HTTP 2026-07-28 clients: each one keep-alive connection of its own (as an SDK client holds one), POSTing
  * JSON-RPC with the SEP-2243 headers and the per-request `_meta` envelope, declaring the tasks extension. Each
  * starts with server/discover. A plain client rather than @modelcontextprotocol/client: the generator shares
- * 2 CPUs with the server, and the 2025 SDK clients already take the generator to its CPU limit at 200 clients,
- * so the 2026 run keeps the client side as thin as the protocol allows (docs/BENCHMARKS.md, "2026-07-28").
+ * 2 CPUs with the server, and the v2 SDK client costs it about 4x the CPU per request of this one, enough to
+ * saturate it at 200 clients (docs/BENCHMARKS.md, "2026-07-28: the second pair in the same run").
  */
 export async function connectClients2026(url: string, users: readonly User[], count: number): Promise<LoadClient[]> {
   const clients = Array.from({ length: count }, (_, index) => rawClient(new URL(url), users[index % users.length] as User, index));
