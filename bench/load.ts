@@ -9,13 +9,18 @@ import { startServerChild } from './load/child.js';
 import { loadUsage, parseLoadFlags, type LoadFlags } from './load/flags.js';
 import { runLoad, type LoadShape } from './load/generator.js';
 import { createIdentity, type RunIdentity } from './load/identity.js';
-import type { ServerMode, ServerStats } from './load/protocol.js';
+import { isGuarded, type ServerMode, type ServerStats } from './load/protocol.js';
+import { connectClients } from './load/clients.js';
+import { connectClients2026 } from './load/clients-2026.js';
+import { formatTables2026, json2026 } from './load/report-2026.js';
 import { configResult, formatJson, formatTables, type ConfigResult } from './load/report.js';
 
 /**
- * `npm run bench -- load`: many SDK clients against a real host over Streamable HTTP on 127.0.0.1, once with
- * taskguard (policy, binding, audit) and once with the SDK's stock task support, each server in a child
- * process of its own. Reports tasks/s, per-request latency, errors, and cross-tenant reads found by probing.
+ * `npm run bench -- load`: many clients against a real host over Streamable HTTP on 127.0.0.1, each server in
+ * a child process of its own. On 2025-11-25: SDK clients, taskguard (policy, binding, audit) against the SDK's
+ * stock task support. On 2026-07-28: raw-HTTP clients, createTasksExtension on the SDK v2 server against the
+ * same v2 server with tasks written by hand. Reports tasks/s, per-request latency, errors, and cross-tenant
+ * reads found by probing.
  */
 const POLL_MIN_MS = 50;
 const POLL_MAX_MS = 100;
@@ -67,19 +72,26 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
     ttlMs: TASK_TTL_MS,
     seed: flags.seed,
   };
-  const auditFile = path.join(stateDir, 'audit.jsonl');
-  const order: ServerMode[] = flags['guard-first'] ? ['guard-on', 'guard-off'] : ['guard-off', 'guard-on'];
+  // One audit log per guarded configuration, each verified on its own.
+  const auditFiles: Partial<Record<ServerMode, string>> = { 'guard-on': path.join(stateDir, 'audit.jsonl'), 'guard-on-2026': path.join(stateDir, 'audit-2026.jsonl') };
+  const pairs: [ServerMode, ServerMode][] = [['guard-off', 'guard-on'], ...(flags['skip-2026'] ? [] : [['guard-off-2026', 'guard-on-2026'] as [ServerMode, ServerMode]])];
+  const order = pairs.flatMap((pair) => (flags['guard-first'] ? [...pair].reverse() : pair));
   const results = new Map<ServerMode, ConfigResult>();
-  let audit: { records: number; verified: boolean } | undefined;
+  const audits = new Map<ServerMode, { records: number; verified: boolean }>();
   try {
     for (const [i, mode] of order.entries()) {
       if (i > 0) await sleep(1000); // let the previous child's sockets and memory go
-      results.set(mode, await runConfiguration(mode, identity, shape, { auditFile, seed: flags.seed, ...(mode === 'guard-on' && profileDir ? { profileDir } : {}) }));
+      const auditFile = auditFiles[mode];
+      results.set(mode, await runConfiguration(mode, identity, shape, { seed: flags.seed, ...(auditFile ? { auditFile } : {}), ...(mode === 'guard-on' && profileDir ? { profileDir } : {}) }));
     }
-    log('verifying the guard-ON audit log');
-    const verified = await verifyAuditLog(auditFile);
-    audit = { records: verified.records, verified: verified.ok };
-    log(`audit log: ${verified.records} records, ${verified.ok ? 'chain and head verify' : `DOES NOT VERIFY: ${verified.problem?.kind} at line ${verified.problem?.line}`}`);
+    for (const mode of results.keys()) {
+      const auditFile = auditFiles[mode];
+      if (!auditFile) continue;
+      log(`verifying the ${mode} audit log`);
+      const verified = await verifyAuditLog(auditFile);
+      audits.set(mode, { records: verified.records, verified: verified.ok });
+      log(`${mode} audit log: ${verified.records} records, ${verified.ok ? 'chain and head verify' : `DOES NOT VERIFY: ${verified.problem?.kind} at line ${verified.problem?.line}`}`);
+    }
   } finally {
     removeState();
     unregister();
@@ -87,29 +99,38 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
 
   const on = results.get('guard-on') as ConfigResult;
   const off = results.get('guard-off') as ConfigResult;
+  const on2026 = results.get('guard-on-2026');
+  const off2026 = results.get('guard-off-2026');
+  const audit = audits.get('guard-on');
   if (profileDir) log(`CPU profile of the guard-ON server in ${profileDir}/ (open in Chrome DevTools or speedscope)`);
   console.log('');
   console.log(formatTables(on, off));
+  if (on2026 && off2026) console.log(`\n${formatTables2026(on2026, off2026)}`);
+  const audit2026 = audits.get('guard-on-2026');
+  const extra = on2026 && off2026 ? { ...json2026(on2026, off2026), v2026_guard_on_audit_records: audit2026?.records ?? null, v2026_guard_on_audit_verified: audit2026?.verified ?? null } : {};
   console.log(formatJson(on, off, {
     seconds: flags.seconds, warmupSeconds: flags.warmup, clients: flags.clients, users: flags.users, tenants: flags.tenants,
     seed: flags.seed, probeShare: shape.probeShare, node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     auditRecords: audit?.records, auditVerified: audit?.verified,
-  }));
+  }, extra));
   // A run with errors, a cross-tenant read under the guard, or a broken audit chain is not a valid measurement.
-  return on.errors + off.errors === 0 && on.crossTenantReads === 0 && audit?.verified === true ? 0 : 1;
+  // (The hand-written 2026 server's cross-tenant reads are its finding, not a failure of the run.)
+  const valid = (c: ConfigResult): boolean => c.errors === 0 && (!isGuarded(c.mode) || c.crossTenantReads === 0);
+  return [...results.values()].every(valid) && [...audits.values()].every((a) => a.verified) && audits.size === pairs.length ? 0 : 1;
 }
 
-async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: LoadShape, options: { auditFile: string; seed: number; profileDir?: string }): Promise<ConfigResult> {
+async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: LoadShape, options: { auditFile?: string; seed: number; profileDir?: string }): Promise<ConfigResult> {
   const say = (line: string): void => log(`${mode}: ${line}`);
+  const connect = mode === 'guard-on' || mode === 'guard-off' ? connectClients : connectClients2026;
   const child = await startServerChild(
-    { mode, publicJwk: identity.publicJwk, seed: options.seed, ...(mode === 'guard-on' ? { auditFile: options.auditFile } : {}) },
+    { mode, publicJwk: identity.publicJwk, seed: options.seed, ...(options.auditFile ? { auditFile: options.auditFile } : {}) },
     options.profileDir ? { cpuProfDir: options.profileDir } : {},
   );
   say(`server pid ${child.pid} at ${child.url}`);
   say(child.detail);
   try {
     let server: ServerStats | undefined;
-    const outcome = await runLoad(child.url, identity.users, shape, {
+    const outcome = await runLoad(child.url, connect, identity.users, shape, {
       onMeasureStart: () => child.mark(),
       onMeasureEnd: async () => {
         server = await child.sample();

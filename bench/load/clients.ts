@@ -1,26 +1,36 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAME } from './convert.js';
 import type { User } from './identity.js';
 
-/** One SDK client on its own Streamable HTTP session, authenticated as one user. */
+/** A task as a poll sees it; on 2026-07-28 a completed task's tasks/get inlines its result. */
+export interface PolledTask {
+  taskId: string;
+  status: string;
+  result?: CallToolResult;
+}
+
+/** One load client authenticated as one user: an SDK client on its own session (2025-11-25), or a raw-HTTP one (2026-07-28). */
 export interface LoadClient {
   index: number;
   user: User;
-  createTask(doc: string, bytes: number, ttlMs: number, options: RequestOptions): Promise<ReturnType<typeof CreateTaskResultSchema.parse>['task']>;
-  getTask(taskId: string, options: RequestOptions): Promise<ReturnType<typeof GetTaskResultSchema.parse>>;
-  result(taskId: string, options: RequestOptions): Promise<ReturnType<typeof CallToolResultSchema.parse>>;
+  createTask(doc: string, bytes: number, ttlMs: number, options: RequestOptions): Promise<PolledTask>;
+  getTask(taskId: string, options: RequestOptions): Promise<PolledTask>;
+  /** tasks/result; absent where the protocol has none (2026-07-28 inlines the result in tasks/get). */
+  result?(taskId: string, options: RequestOptions): Promise<CallToolResult>;
   close(): Promise<void>;
 }
+
+const CONNECT_CONCURRENCY = 20;
 
 /**
  * Connects `count` clients, user i % users.length each, `concurrency` at a time (200 initialize handshakes
  * at once would measure connection setup, which is not what this run is about). Transport errors (a broken
  * SSE stream, say) go to `onTransportError`.
  */
-export async function connectClients(url: string, users: readonly User[], count: number, concurrency: number, onTransportError: (err: Error) => void): Promise<LoadClient[]> {
+export async function connectClients(url: string, users: readonly User[], count: number, onTransportError: (err: Error) => void, concurrency = CONNECT_CONCURRENCY): Promise<LoadClient[]> {
   const clients: LoadClient[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectClients } from './clients.js';
+import type { LoadClient } from './clients.js';
 import { ForeignTasks } from './foreign-tasks.js';
 import { readMachineCpu, type MachineCpu } from './machine.js';
 import type { User } from './identity.js';
@@ -37,21 +37,23 @@ export interface LoadOutcome {
   unfinishedLoops: number;
 }
 
+/** Connects the run's clients (2025-11-25 SDK sessions or 2026-07-28 raw HTTP); transport errors go to the callback. */
+export type ConnectClients = (url: string, users: readonly User[], count: number, onTransportError: (err: Error) => void) => Promise<LoadClient[]>;
+
 /** Hooks into the server child at the edges of the measured window. */
 export interface WindowHooks {
   onMeasureStart(): Promise<void>;
   onMeasureEnd(): Promise<void>;
 }
 
-const CONNECT_CONCURRENCY = 20;
 /** After the deadline, loops get this long to finish the request they are in. */
 const GRACE_MS = 10_000;
 
 /**
- * Drives one server with `shape.clients` SDK clients, each looping create -> poll tasks/get -> tasks/result
+ * Drives one server with `shape.clients` clients, each looping create -> poll tasks/get -> the result
  * until the deadline. Every loop checks the deadline before each request, so the run ends by itself.
  */
-export async function runLoad(url: string, users: readonly User[], shape: LoadShape, hooks: WindowHooks, log: (line: string) => void): Promise<LoadOutcome> {
+export async function runLoad(url: string, connect: ConnectClients, users: readonly User[], shape: LoadShape, hooks: WindowHooks, log: (line: string) => void): Promise<LoadOutcome> {
   const connectStart = performance.now();
   // Errors before the window is known still count: the recorder is re-pointed once the window starts.
   let transportErrorsBeforeStart: Error[] = [];
@@ -64,7 +66,7 @@ export async function runLoad(url: string, users: readonly User[], shape: LoadSh
   let deadline = Number.POSITIVE_INFINITY;
   const running = (): boolean => performance.now() < deadline;
 
-  const clients = await connectClients(url, users, shape.clients, CONNECT_CONCURRENCY, onTransportError);
+  const clients = await connect(url, users, shape.clients, onTransportError);
   const connectMs = performance.now() - connectStart;
   log(`${clients.length} clients connected in ${(connectMs / 1000).toFixed(1)} s; warm-up ${shape.warmupMs / 1000} s, then ${shape.measureMs / 1000} s measured`);
 

@@ -4,14 +4,19 @@ import type { JWK } from 'jose';
  * The IPC messages between the load generator (parent) and a server child. The server runs in its own
  * process so the generator's 200 clients never share its event loop.
  */
-export type ServerMode = 'guard-on' | 'guard-off';
+export type ServerMode = 'guard-on' | 'guard-off' | 'guard-on-2026' | 'guard-off-2026';
+
+/** The modes that run the guard (and write an audit log). */
+export function isGuarded(mode: ServerMode): boolean {
+  return mode === 'guard-on' || mode === 'guard-on-2026';
+}
 
 export interface ServerConfig {
   mode: ServerMode;
   publicJwk: JWK;
   /** Seed of the tool's delay stream: both configurations draw the same delays in the same order. */
   seed: number;
-  /** guard-on only: where the file audit log goes (a temp dir the parent removes). */
+  /** guard-on modes only: where the file audit log goes (a temp dir the parent removes). */
   auditFile?: string;
 }
 

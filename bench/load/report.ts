@@ -69,8 +69,6 @@ export function getP50Ratio(on: ConfigResult, off: ConfigResult): number {
 
 /** The human-readable result: latencies and outcomes, then where the CPU went, then the verdict. */
 export function formatTables(on: ConfigResult, off: ConfigResult): string {
-  const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
-  const pct = (s: { cpuMs: number; wallMs: number } | undefined): string => (s ? `${((s.cpuMs / s.wallMs) * 100).toFixed(0)}%` : '-');
   const latency = table(
     ['', 'tasks/s', 'get p50', 'get p99', 'create p50', 'create p99', 'result p50', 'result p99', 'errors', 'cross-tenant reads / probes'],
     [off, on].map((r) => [
@@ -82,9 +80,27 @@ export function formatTables(on: ConfigResult, off: ConfigResult): string {
       (on.result.p99 / off.result.p99).toFixed(2), '', '',
     ]]),
   );
-  const cost = table(
+  const cost = costTable([off, on]);
+  const ratio = getP50Ratio(on, off);
+  const lines = ['latency in ms, measured at the client (SDK request to parsed answer)', latency, '', cost, ''];
+  // Three decimals: 1.103 shown as "1.10" next to NOT MET would read as a contradiction.
+  lines.push(`target tasks/get p50 ratio <= ${TARGET_GET_P50_RATIO.toFixed(2)}  ${ratio <= TARGET_GET_P50_RATIO ? 'MET    ' : 'NOT MET'}  (${ratio.toFixed(3)})`);
+  lines.push(`guard ON cross-tenant reads: ${on.crossTenantReads} of ${on.probes} probes${on.crossTenantReads === 0 ? '' : '  <-- BINDING FAILURE'}`);
+  lines.push(...foreignWarnings([off, on]));
+  lines.push(`guard OFF cross-tenant reads: ${off.crossTenantReads} of ${off.probes} probes ${off.crossTenantReads === 0
+    ? '(the SDK\'s InMemoryTaskStore hides a task from every session but the one that created it)'
+    : '(the SDK\'s stock task handling returned other tenants\' tasks)'}`);
+  return lines.join('\n');
+}
+
+export const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
+const pct = (s: { cpuMs: number; wallMs: number } | undefined): string => (s ? `${((s.cpuMs / s.wallMs) * 100).toFixed(0)}%` : '-');
+
+/** Where the CPU went, per configuration: the same columns on both wires. */
+export function costTable(rows: readonly ConfigResult[]): string {
+  return table(
     ['', 'requests/s', 'gets', 'server CPU', 'server CPU ms/task', 'server CPU us/request', 'server loop delay p99', 'server RSS MB', 'generator CPU', 'generator loop delay p99', 'other processes'],
-    [off, on].map((r) => [
+    rows.map((r) => [
       label(r.mode), r.requestsPerS.toFixed(0), String(r.get.count), pct(r.server),
       r.server ? (r.server.cpuMs / (r.tasksPerS * (r.server.wallMs / 1000))).toFixed(2) : '-',
       r.server ? ((r.server.cpuMs * 1000) / (r.requestsPerS * (r.server.wallMs / 1000))).toFixed(0) : '-',
@@ -92,27 +108,19 @@ export function formatTables(on: ConfigResult, off: ConfigResult): string {
       pct(r.generator), `${ms(r.generator.loopDelayP99Ms)} ms`, r.foreignCores === undefined ? '-' : `${(r.foreignCores * 100).toFixed(0)}%`,
     ]),
   );
-  const ratio = getP50Ratio(on, off);
-  const lines = ['latency in ms, measured at the client (SDK request to parsed answer)', latency, '', cost, ''];
-  // Three decimals: 1.103 shown as "1.10" next to NOT MET would read as a contradiction.
-  lines.push(`target tasks/get p50 ratio <= ${TARGET_GET_P50_RATIO.toFixed(2)}  ${ratio <= TARGET_GET_P50_RATIO ? 'MET    ' : 'NOT MET'}  (${ratio.toFixed(3)})`);
-  lines.push(`guard ON cross-tenant reads: ${on.crossTenantReads} of ${on.probes} probes${on.crossTenantReads === 0 ? '' : '  <-- BINDING FAILURE'}`);
-  for (const r of [off, on]) {
-    if ((r.foreignCores ?? 0) > FOREIGN_CPU_WARNING) {
-      lines.push(`WARNING: other processes used ${((r.foreignCores ?? 0) * 100).toFixed(0)}% of a CPU during the ${label(r.mode)} window: this run's comparison is not trustworthy`);
-    }
-  }
-  lines.push(`guard OFF cross-tenant reads: ${off.crossTenantReads} of ${off.probes} probes ${off.crossTenantReads === 0
-    ? '(the SDK\'s InMemoryTaskStore hides a task from every session but the one that created it)'
-    : '(the SDK\'s stock task handling returned other tenants\' tasks)'}`);
-  return lines.join('\n');
 }
 
-/** The machine-readable result, printed as the last line of stdout: the required keys first, extras after. */
-export function formatJson(on: ConfigResult, off: ConfigResult, info: RunInfo): string {
-  const r = (v: number): number | null => (Number.isFinite(v) ? round2(v) : null);
-  const ratio = getP50Ratio(on, off);
-  const per = (prefix: string, c: ConfigResult): Record<string, unknown> => ({
+/** The warning a window gets when other processes took more than a tenth of a CPU during it. */
+export function foreignWarnings(rows: readonly ConfigResult[]): string[] {
+  return rows.filter((r) => (r.foreignCores ?? 0) > FOREIGN_CPU_WARNING).map((r) =>
+    `WARNING: other processes used ${((r.foreignCores ?? 0) * 100).toFixed(0)}% of a CPU during the ${label(r.mode)} window: this run's comparison is not trustworthy`);
+}
+
+const r = (v: number): number | null => (Number.isFinite(v) ? round2(v) : null);
+
+/** One configuration's extra keys in the JSON line, each named `<prefix>_...`. */
+export function jsonKeysOf(prefix: string, c: ConfigResult): Record<string, unknown> {
+  return {
     [`${prefix}_get_p999_ms`]: r(c.get.p999),
     [`${prefix}_create_p50_ms`]: r(c.create.p50),
     [`${prefix}_create_p99_ms`]: r(c.create.p99),
@@ -128,7 +136,12 @@ export function formatJson(on: ConfigResult, off: ConfigResult, info: RunInfo): 
     [`${prefix}_server_cpu_ms_per_task`]: c.server && c.tasksPerS > 0 ? r(c.server.cpuMs / (c.tasksPerS * (c.server.wallMs / 1000))) : null,
     [`${prefix}_server_cpu_us_per_request`]: c.server && c.requestsPerS > 0 ? r((c.server.cpuMs * 1000) / (c.requestsPerS * (c.server.wallMs / 1000))) : null,
     [`${prefix}_other_processes_cpu_pct`]: c.foreignCores === undefined ? null : r(c.foreignCores * 100),
-  });
+  };
+}
+
+/** The machine-readable result, printed as the last line of stdout: the required keys first, extras after. */
+export function formatJson(on: ConfigResult, off: ConfigResult, info: RunInfo, extra: Record<string, unknown> = {}): string {
+  const ratio = getP50Ratio(on, off);
   return JSON.stringify({
     guard_on_get_p50_ms: r(on.get.p50),
     guard_on_get_p99_ms: r(on.get.p99),
@@ -142,8 +155,8 @@ export function formatJson(on: ConfigResult, off: ConfigResult, info: RunInfo): 
     guard_on_cross_tenant_reads: on.crossTenantReads,
     guard_off_cross_tenant_reads: off.crossTenantReads,
     target_met: ratio <= TARGET_GET_P50_RATIO,
-    ...per('guard_on', on),
-    ...per('guard_off', off),
+    ...jsonKeysOf('guard_on', on),
+    ...jsonKeysOf('guard_off', off),
     guard_on_audit_records: info.auditRecords ?? null,
     guard_on_audit_verified: info.auditVerified ?? null,
     seconds: info.seconds,
@@ -155,14 +168,22 @@ export function formatJson(on: ConfigResult, off: ConfigResult, info: RunInfo): 
     seed: info.seed,
     node: info.node,
     cpus: info.cpus,
+    ...extra,
   });
 }
 
-function label(mode: ServerMode): string {
-  return mode === 'guard-on' ? 'guard ON (taskguard)' : 'guard OFF (SDK stock)';
+const LABELS: Record<ServerMode, string> = {
+  'guard-on': 'guard ON (taskguard)',
+  'guard-off': 'guard OFF (SDK stock)',
+  'guard-on-2026': 'guard ON 2026 (createTasksExtension)',
+  'guard-off-2026': 'guard OFF 2026 (tasks by hand)',
+};
+
+export function label(mode: ServerMode): string {
+  return LABELS[mode];
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((cells) => (cells[c] ?? '').length)));
   const lines = all.map((cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));

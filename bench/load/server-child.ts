@@ -1,7 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGuardedServer } from './guard-on.js';
 import { startStockServer } from './guard-off.js';
-import type { ChildMessage, ParentMessage, ServerConfig, ServerStats } from './protocol.js';
+import { startGuarded2026Server } from './guard-on-2026.js';
+import { startHandWrittenServer } from './guard-off-2026.js';
+import { isGuarded, type ChildMessage, type ParentMessage, type ServerConfig, type ServerStats } from './protocol.js';
 import type { RunningServer } from './server.js';
 
 /**
@@ -33,11 +35,19 @@ function stats(): ServerStats {
 }
 
 async function start(config: ServerConfig): Promise<RunningServer> {
-  if (config.mode === 'guard-on') {
-    if (!config.auditFile) throw new Error('guard-on needs an audit file');
-    return startGuardedServer({ publicJwk: config.publicJwk, seed: config.seed, auditFile: config.auditFile });
+  const base = { publicJwk: config.publicJwk, seed: config.seed };
+  if (isGuarded(config.mode) && !config.auditFile) throw new Error(`${config.mode} needs an audit file`);
+  const auditFile = config.auditFile ?? '';
+  switch (config.mode) {
+    case 'guard-on':
+      return startGuardedServer({ ...base, auditFile });
+    case 'guard-off':
+      return startStockServer(base);
+    case 'guard-on-2026':
+      return startGuarded2026Server({ ...base, auditFile });
+    case 'guard-off-2026':
+      return startHandWrittenServer(base);
   }
-  return startStockServer({ publicJwk: config.publicJwk, seed: config.seed });
 }
 
 async function onMessage(message: ParentMessage): Promise<void> {

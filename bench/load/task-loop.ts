@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { Rng } from '../lib/rng.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { LoadClient } from './clients.js';
 import { resultMarker } from './convert.js';
 import type { ForeignTasks } from './foreign-tasks.js';
@@ -56,8 +57,8 @@ async function oneTask(client: LoadClient, doc: string, rng: Rng, ctx: LoopConte
 
   const task = await timed('create', () => client.createTask(doc, shape.docBytes, shape.ttlMs, options));
   ctx.foreign.add(client.user.tenant, task.taskId);
-  let status = task.status;
-  while (!TERMINAL.has(status)) {
+  let polled = task;
+  while (!TERMINAL.has(polled.status)) {
     await sleep(rng.int(shape.pollMinMs, shape.pollMaxMs));
     if (!ctx.running()) {
       recorder.abandoned += 1;
@@ -68,17 +69,14 @@ async function oneTask(client: LoadClient, doc: string, rng: Rng, ctx: LoopConte
       await probe(client, foreignId, options, ctx);
       continue;
     }
-    status = (await timed('get', () => client.getTask(task.taskId, options))).status;
+    polled = await timed('get', () => client.getTask(task.taskId, options));
   }
-  if (status !== 'completed') {
-    recorder.error('task', new Error(`task ended ${status}`));
+  if (polled.status !== 'completed') {
+    recorder.error('task', new Error(`task ended ${polled.status}`));
     return;
   }
-  if (!ctx.running()) {
-    recorder.abandoned += 1;
-    return;
-  }
-  const result = await timed('result', () => client.result(task.taskId, options));
+  const result = polled.result ?? await finalResult(client, task.taskId, ctx, timed, options);
+  if (result === undefined) return;
   const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
   // The result must be this task's: a mix-up would be a cross read of its own kind.
   if (result.isError === true || !text.startsWith(resultMarker(doc))) {
@@ -86,6 +84,23 @@ async function oneTask(client: LoadClient, doc: string, rng: Rng, ctx: LoopConte
     return;
   }
   recorder.taskCompleted(performance.now());
+}
+
+/** tasks/result, where the protocol has it (2025-11-25); undefined when the deadline came first. */
+async function finalResult(
+  client: LoadClient, taskId: string, ctx: LoopContext,
+  timed: <T>(kind: 'result', request: () => Promise<T>) => Promise<T>, options: { timeout: number },
+): Promise<CallToolResult | undefined> {
+  if (!client.result) {
+    ctx.recorder.error('result', new Error('a completed task without its result'));
+    return undefined;
+  }
+  if (!ctx.running()) {
+    ctx.recorder.abandoned += 1;
+    return undefined;
+  }
+  const read = client.result.bind(client);
+  return timed('result', () => read(taskId, options));
 }
 
 /** tasks/get with another tenant's task id, on this client's own session and token. */
@@ -100,7 +115,8 @@ async function probe(client: LoadClient, taskId: string, options: { timeout: num
     else recorder.error('probe', new Error('probe answered with a different task'));
   } catch (err) {
     recorder.sample('probe', t0, performance.now());
-    if (err instanceof McpError && err.code === ErrorCode.InvalidParams) recorder.probesRefused += 1;
+    // Both clients' errors carry the JSON-RPC code (McpError, RpcReplyError).
+    if ((err as { code?: unknown }).code === ErrorCode.InvalidParams) recorder.probesRefused += 1;
     else if (!ctx.stop.stopped) recorder.error('probe', err);
   }
 }
