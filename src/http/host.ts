@@ -12,7 +12,8 @@ import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
-import { isModernRequest, type ModernLeg } from './modern-leg.js';
+// A type only: a host without the 2026 leg never loads @modelcontextprotocol/server (an optional peer).
+import type { ModernLeg } from './modern-leg.js';
 import { postGate } from './post-gates.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
@@ -123,7 +124,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       seen.id = requestIdOf(body);
       // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
       if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
-      if (options.modern && isModernRequest(req, body)) return serveModern(options.modern, req, res, body, auth.authInfo, seen.id);
+      if (options.modern?.claims(req, body)) return serveModern(options.modern, req, res, body, auth.authInfo, seen.id);
       // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
       const message = JSONRPCMessageSchema.safeParse(body);
       if (!message.success) {

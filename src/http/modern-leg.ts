@@ -7,6 +7,8 @@ import type { TasksExtension } from '../wire/v2026/extension.js';
 
 /** The 2026-07-28 side of a dual-stack endpoint: the v2 SDK's handler with the tasks extension attached. */
 export interface ModernLeg {
+  /** Whether the v2 SDK's classifier routes this request to the 2026-07-28 leg (its own rule, not a copy of it). */
+  claims(req: IncomingMessage, body: unknown): boolean;
   /** The same RFC 9470 preflight the 2025 leg runs, through the extension's own routing. */
   preflight(body: unknown, authInfo: AuthInfo): Promise<Preflight<AuthInfo>>;
   /** Serves one POST whose body was already read and checked by the host. */
@@ -29,6 +31,7 @@ export function createModernLeg(options: ModernLegOptions): ModernLeg {
   const { extension, serverInfo } = options;
   const handler = createMcpHandler((ctx) => extension.attach(new McpServer(serverInfo), ctx), { legacy: 'reject' });
   return {
+    claims: isModernRequest,
     preflight: (body, authInfo) => extension.preflight(body, authInfo),
     async serve(req, res, body, authInfo) {
       const abort = new AbortController();
@@ -46,8 +49,7 @@ export function createModernLeg(options: ModernLegOptions): ModernLeg {
   };
 }
 
-/** Whether the v2 SDK's classifier routes this request to the 2026-07-28 leg (its own rule, not a copy of it). */
-export function isModernRequest(req: IncomingMessage, body: unknown): boolean {
+function isModernRequest(req: IncomingMessage, body: unknown): boolean {
   const header = (name: string): string | undefined => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
