@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
-import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
+import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { stringify } from 'yaml';
 import { loadHostConfig } from '../../src/config/host-config.js';
@@ -13,8 +11,9 @@ import { createHostRuntime, createReferenceHttp, type HostRuntime } from '../../
 import type { HttpHost } from '../../src/http/host.js';
 import { freePort } from '../e2e/support/host-process.js';
 import { connect, createTask, getTask } from '../e2e/support/sdk.js';
+import { connect2026, taskRequest2026 } from '../e2e/support/sdk-v2.js';
 import { tempDir } from '../support/temp-policy.js';
-import { CLIENT_INFO, DECLARING, exchange2026, REVISION, resultOf, rpc2026, type RawReply } from '../wire-2026/support.js';
+import { exchange2026, resultOf, rpc2026, type RawReply } from '../wire-2026/support.js';
 
 /**
  * One reference host (createHostRuntime + createReferenceHttp, as `taskguard serve` builds it) serving
@@ -51,21 +50,9 @@ describe('the reference host serves both generations on one endpoint', () => {
 
   it('a 1.x client and a v2 ext-tasks client each run a task at the same time on the same url', async () => {
     const legacy = await client2025();
-    const modern = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode: 'auto' }, capabilities: DECLARING });
-    await modern.connect(new TransportV2(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${await token()}` } } }));
+    const { client: modern, session } = await connect2026(url, await token());
     clients.push(modern);
     assert.equal(modern.getProtocolEra(), 'modern');
-    const bearer = await token();
-    const session = createTaskSessionFromClient(modern, {
-      endpointId: url,
-      v2RequestFraming: { protocolVersion: REVISION, clientInfo: CLIENT_INFO, clientCapabilities: DECLARING },
-      rawDispatch: async (request, options) => {
-        const reply = await exchange2026(url, bearer, { jsonrpc: '2.0', id: randomUUID(), ...(request as Record<string, unknown>) }, options?.context?.headers);
-        return reply.body.error
-          ? { kind: 'error', error: { code: reply.body.error.code, message: reply.body.error.message } }
-          : { kind: 'result', result: (reply.body.result ?? {}) as never };
-      },
-    });
     try {
       const [legacyOutcome, modernOutcome] = await Promise.all([
         (async () => {
@@ -122,8 +109,8 @@ describe('the reference host serves both generations on one endpoint', () => {
     for (const stranger of [{ sub: 'bob' }, { tenant: 'globex' }, { client: 'docs-console' }]) {
       const bearer = await token(stranger);
       for (const method of ['tasks/get', 'tasks/cancel']) {
-        const real = await exchange2026(url, bearer, envelope(method, task.taskId));
-        const none = await exchange2026(url, bearer, envelope(method, missing));
+        const real = await exchange2026(url, bearer, taskRequest2026(method, task.taskId));
+        const none = await exchange2026(url, bearer, taskRequest2026(method, missing));
         assert.deepEqual(real, none, `${method} as ${JSON.stringify(stranger)}`);
         assert.equal(real.body.error?.code, -32602);
       }
@@ -138,7 +125,7 @@ describe('the reference host serves both generations on one endpoint', () => {
   });
 
   it('the same gates answer on the 2026 leg: Origin, bearer, batches, with the request id echoed', async () => {
-    const message = envelope('tasks/get', '00000000-0000-4000-8000-000000000000');
+    const message = taskRequest2026('tasks/get', '00000000-0000-4000-8000-000000000000');
     const evil = await exchange2026(url, await token(), message, { origin: 'https://evil.example' });
     assert.equal(evil.status, 403);
     const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(message) });
@@ -179,10 +166,3 @@ describe('the reference host serves both generations on one endpoint', () => {
     for (const op of ['create', 'get', 'cancel', 'result']) assert.ok(ops.has(op), `no ${op} decision recorded`);
   });
 });
-
-function envelope(method: string, taskId: string): Record<string, unknown> {
-  return {
-    jsonrpc: '2.0', id: 9, method,
-    params: { taskId, _meta: { 'io.modelcontextprotocol/protocolVersion': REVISION, 'io.modelcontextprotocol/clientCapabilities': DECLARING } },
-  };
-}
