@@ -139,6 +139,15 @@ describe('the reference host serves both generations on one endpoint', () => {
     assert.equal(((await batch.json()) as { error: { code: number } }).error.code, -32600);
   });
 
+  it('2026 errors keep their spec codes through the host', async () => {
+    const bearer = await token();
+    const undeclared = await rpc2026(url, bearer, 'tools/call', { name: 'convert_document', arguments: { source: 'docs/handbook.md', to: 'text' } }, { declared: false, id: 'u-1' });
+    assert.equal(undeclared.body.error?.code, -32021);
+    assert.equal(undeclared.body.id, 'u-1');
+    assert.equal((await rpc2026(url, bearer, 'tasks/result', { taskId: 'x' })).body.error?.code, -32601);
+    assert.equal((await rpc2026(url, bearer, 'tasks/list')).body.error?.code, -32601);
+  });
+
   it('a step-up on the 2026 leg is the RFC 9470 401 before any payload', async () => {
     // export_data's result needs fresh MFA: created as a task on 2026, read without it.
     const created = resultOf(await rpc2026(url, await token(), 'tools/call', { name: 'export_data', arguments: { dataset: 'orders', rows: 1, format: 'csv' } }, { id: 'create-7' }));
