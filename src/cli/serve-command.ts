@@ -6,6 +6,9 @@ import { configOption, configOptionHelp, loadCliConfig } from './config-option.j
 import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
 
+/** The protocol revisions both transports serve, each client's own picked by its first message. */
+const GENERATIONS = 'MCP 2025-11-25 and 2026-07-28';
+
 export const serveUsage = 'taskguard serve [--config FILE] [--stdio [--token TOKEN]]';
 
 export const serveHelp: CommandHelp = {
@@ -36,16 +39,16 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (values.stdio) {
     const token = values.token ?? process.env['TASKGUARD_TOKEN'];
     if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
-    const transport = await serveStdio(runtime, token);
-    say(`serving stdio (${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
+    const stdio = await serveStdio(runtime, token);
+    say(`serving stdio, ${GENERATIONS} (${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
     stop = async () => {
       await runtime.settle(say);
-      await transport.close();
+      await stdio.close();
     };
   } else {
     const http = createReferenceHttp(runtime);
     const url = await http.listen();
-    say(`${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
+    say(`${GENERATIONS} on one endpoint; ${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
     stop = async () => {
       http.drain();

@@ -12,8 +12,10 @@ import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
 import { readBundle, readVerifiedBundle } from '../decision/bundle.js';
 import { createDecider, type Decider } from '../decision/engine.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
+import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
+import { createTasksExtension, type TasksExtension } from '../wire/v2026/extension.js';
 import { packageRoot } from '../util/paths.js';
 import { describeError } from '../errors.js';
 import { registerDemoTools } from './demo-tools.js';
@@ -27,6 +29,8 @@ export interface HostRuntime {
   config: HostConfig;
   decider: Decider;
   guard: Taskguard;
+  /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
+  tasks: TasksExtension;
   audit: AuditLog;
   /** Where tasks and audit records go, for the startup line. */
   storeDescription: string;
@@ -76,7 +80,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
 
   const sharedValidator = new AjvJsonSchemaValidator();
   return {
-    config, decider, guard, audit: audit.log, verifier,
+    config, decider, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -98,7 +102,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   };
 }
 
-/** The Streamable HTTP side of the reference host. */
+/** The Streamable HTTP side of the reference host: 2025-11-25 and 2026-07-28 on one path. */
 export function createReferenceHttp(runtime: HostRuntime): HttpHost {
   const { config } = runtime;
   return createHttpHost({
@@ -112,6 +116,7 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     allowedOrigins: config.listen.allowedOrigins,
     maxBodyBytes: config.listen.maxBodyBytes,
     sessions: config.sessions,
+    modern: createModernLeg({ extension: runtime.tasks, serverInfo: { name: SERVER_NAME, version: VERSION } }),
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),

@@ -12,6 +12,8 @@ import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
+// A type only: a host without the 2026 leg never loads @modelcontextprotocol/server (an optional peer).
+import type { ModernLeg } from './modern-leg.js';
 import { postGate } from './post-gates.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
@@ -45,6 +47,12 @@ export interface HttpHostOptions {
    * or 503 (host) with Retry-After and JSON-RPC -32008. Tasks are bound to the principal, not the session.
    */
   sessions?: Partial<SessionLimits>;
+  /**
+   * The 2026-07-28 leg on the same path (see createModernLeg): a POST the v2 SDK's classifier calls modern
+   * goes to it, after the same Host, Origin, bearer, body and batch checks and the same step-up 401; the
+   * rest (initialize, sessions, GET and DELETE) stays on the 1.x transport. Without it, 2025-11-25 only.
+   */
+  modern?: ModernLeg;
 }
 
 export interface HttpHost {
@@ -116,6 +124,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       seen.id = requestIdOf(body);
       // MCP (2025-06-18) removed JSON-RPC batching; the SDK would still serve one, so it stops here.
       if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
+      if (options.modern?.claims(req, body)) return serveModern(options.modern, req, res, body, auth.authInfo, seen.id);
       // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
       const message = JSONRPCMessageSchema.safeParse(body);
       if (!message.success) {
@@ -173,6 +182,14 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     }
   }
 
+  /** 2026-07-28 is sessionless: no session table, and the v2 handler answers its own validation ladder. */
+  async function serveModern(leg: ModernLeg, req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo, id: RequestId): Promise<void> {
+    // The v2 SDK's AuthInfo is the same verified record under its own type.
+    const checked = await leg.preflight(body, authInfo as Parameters<ModernLeg['preflight']>[1]);
+    if (checked.stepUp) return sendStepUp(res, id, checked.stepUp, resourceMetadataUrl);
+    await leg.serve(req, res, body, checked.authInfo);
+  }
+
   return {
     server,
     sessions: () => sessions.size,
@@ -191,6 +208,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     },
     async close() {
       await sessions.closeAll();
+      await options.modern?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open SSE streams would keep server.close waiting forever.
       server.closeAllConnections();
