@@ -98,8 +98,6 @@ before(async () => {
   mustSucceed('npm install of the tarball', await run('npm', [
     'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
     path.join(work, packed.filename),
-    // An optional peer dependency: what an embedder of the v2 entry installs beside taskguard.
-    '@modelcontextprotocol/server@2.4.0',
   ], project));
   for (const file of ['load-probe.mjs', 'resolution-hooks.mjs']) copyFileSync(path.join(here, file), path.join(project, file));
 });
@@ -143,8 +141,8 @@ describe('the packed package, installed into a new project', () => {
     }
   });
 
-  it('npm installed the MCP SDK and zod beside it (non-optional peer dependencies)', () => {
-    for (const peer of ['@modelcontextprotocol/sdk', 'zod']) {
+  it('npm installed both MCP SDKs and zod beside it (non-optional peer dependencies: the CLI needs both)', () => {
+    for (const peer of ['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'zod']) {
       const installed = JSON.parse(readFileSync(path.join(project, 'node_modules', peer, 'package.json'), 'utf8')) as { name: string };
       assert.equal(installed.name, peer);
     }
