@@ -11,7 +11,8 @@ export interface InScope {
 export const LEGACY_SCENARIOS: readonly InScope[] = [
   'server-initialize', 'server-session-lifecycle', 'ping', 'dns-rebinding-protection',
   'tools-list', 'tools-call-simple-text', 'tools-call-image', 'tools-call-audio', 'tools-call-embedded-resource',
-  'tools-call-mixed-content', 'tools-call-error',
+  'tools-call-mixed-content', 'tools-call-error', 'tools-call-with-progress', 'tools-call-sampling', 'tools-call-elicitation',
+  'elicitation-sep1034-defaults', 'elicitation-sep1330-enums', 'server-sse-multiple-streams',
 ].map((scenario) => ({ scenario, at: '2025-11-25' as const }));
 
 /**
@@ -53,5 +54,7 @@ export const OUT_OF_SCOPE: Readonly<Record<string, string>> = {
   'prompts-get-with-image': 'prompts are outside a tools-only host',
   'input-required-result-non-tool-request': 'its input-required request is prompts/get, outside a tools-only host',
   'input-required-result-unsupported-methods': 'checks methods of prompts and resources, outside a tools-only host',
+  'server-sse-polling': 'needs a test_reconnection tool that closes the SSE stream mid-call, a transport act no guarded tool can do',
+  'json-schema-2020-12': 'needs a tool listed with a raw JSON Schema 2020-12 inputSchema ($defs, $schema); guarded tools declare zod shapes',
   'caching': 'checks caching hints on resources and prompts lists, outside a tools-only host',
 };

@@ -60,6 +60,10 @@ describe('demo: { tools: conformance }', () => {
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
       const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
       assert.deepEqual(result.content, [{ type: 'text', text: 'This is a simple text response for testing.' }]);
+      // The caller asked for progress: the tool's three steps reach it under its own token, in order.
+      const progress: number[] = [];
+      await client.callTool({ name: 'test_tool_with_progress', arguments: {} }, undefined, { onprogress: (p) => void progress.push(p.progress) });
+      assert.deepEqual(progress, [0, 50, 100]);
       await client.close();
       const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
       assert.equal(anonymous.status, 401);

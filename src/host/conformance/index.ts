@@ -1,5 +1,6 @@
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { registerContentTools } from './content-tools.js';
+import { registerPeerTools } from './peer-tools.js';
 
 /**
  * Registers, in place of the demo tools, the fixture tools the official conformance runner's server
@@ -7,4 +8,5 @@ import { registerContentTools } from './content-tools.js';
  */
 export function registerConformanceTools(guard: Taskguard): void {
   registerContentTools(guard);
+  registerPeerTools(guard);
 }
