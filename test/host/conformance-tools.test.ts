@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CONFORMANCE_DATA_FILE, loadHostConfig } from '../../src/config/host-config.js';
 import { TaskguardError } from '../../src/errors.js';
 import { registerConformanceTools } from '../../src/host/conformance/index.js';
@@ -45,17 +46,8 @@ describe('demo: { tools: conformance }', () => {
   });
 
   it('taskguard token --config FILE mints a token the host lets call them; without it the host refuses', async () => {
-    const stateDir = tempDir('taskguard-conformance-host-');
-    const file = configFile(`state_dir: ${stateDir}\nlisten: { port: ${await freePort()} }\nstore: { kind: memory }\ndemo: { tools: conformance }\n`);
-    const config = loadHostConfig(file);
-    const runtime = await createHostRuntime(config, () => {});
-    registerConformanceTools(runtime.guard);
-    const http = createReferenceHttp(runtime);
-    const url = await http.listen();
+    const { url, token, stop } = await startConformanceHost();
     try {
-      const minted = await runCli('token', '--config', file, '--sub', 'conformance', '--tenant', 'dev', '--client', 'conformance-runner', '--scope', 'conformance:run');
-      assert.equal(minted.code, 0, minted.err);
-      const token = minted.out.trim();
       const client = new Client({ name: 'conformance-check', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
       const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
@@ -68,8 +60,47 @@ describe('demo: { tools: conformance }', () => {
       const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
       assert.equal(anonymous.status, 401);
     } finally {
-      await http.close();
-      await runtime.settle(() => {});
+      await stop();
+    }
+  });
+
+  it('the tasks fixtures behave as the tasks-* scenarios expect, on the 2025-11-25 task wire', async () => {
+    const { url, token, stop } = await startConformanceHost();
+    try {
+      const client = new Client({ name: 'conformance-check', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { confirm: true } }));
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      const asTask = async (name: string, args: Record<string, unknown>) => {
+        const { task } = await client.request({ method: 'tools/call', params: { name, arguments: args, task: {} } }, CreateTaskResultSchema);
+        return client.request({ method: 'tasks/result', params: { taskId: task.taskId } }, CallToolResultSchema);
+      };
+      assert.deepEqual((await client.callTool({ name: 'greet', arguments: { name: 'Ada' } })).content, [{ type: 'text', text: 'Hello, Ada!' }]);
+      assert.deepEqual((await asTask('slow_compute', { seconds: 0 })).content, [{ type: 'text', text: 'computed for 0 s' }]);
+      assert.equal((await asTask('failing_job', {})).isError, true);
+      assert.deepEqual((await asTask('confirm_delete', { filename: 'a.txt' })).content, [{ type: 'text', text: 'deleted a.txt' }]);
+      await assert.rejects(asTask('protocol_error_job', {}), /protocol_error_job failed on purpose/);
+      await client.close();
+    } finally {
+      await stop();
     }
   });
 });
+
+/** The reference host with `demo: { tools: conformance }` on a free port, and a token minted by the CLI for it. */
+async function startConformanceHost(): Promise<{ url: string; token: string; stop(): Promise<void> }> {
+  const stateDir = tempDir('taskguard-conformance-host-');
+  const file = configFile(`state_dir: ${stateDir}\nlisten: { port: ${await freePort()} }\nstore: { kind: memory }\ndemo: { tools: conformance }\n`);
+  const runtime = await createHostRuntime(loadHostConfig(file), () => {});
+  registerConformanceTools(runtime.guard);
+  const http = createReferenceHttp(runtime);
+  const url = await http.listen();
+  const minted = await runCli('token', '--config', file, '--sub', 'conformance', '--tenant', 'dev', '--client', 'conformance-runner', '--scope', 'conformance:run');
+  assert.equal(minted.code, 0, minted.err);
+  return {
+    url, token: minted.out.trim(),
+    async stop() {
+      await http.close();
+      await runtime.settle(() => {});
+    },
+  };
+}

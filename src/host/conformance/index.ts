@@ -1,6 +1,7 @@
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { registerContentTools } from './content-tools.js';
 import { registerPeerTools } from './peer-tools.js';
+import { registerTaskTools } from './task-tools.js';
 
 /**
  * Registers, in place of the demo tools, the fixture tools the official conformance runner's server
@@ -9,4 +10,5 @@ import { registerPeerTools } from './peer-tools.js';
 export function registerConformanceTools(guard: Taskguard): void {
   registerContentTools(guard);
   registerPeerTools(guard);
+  registerTaskTools(guard);
 }
