@@ -11,7 +11,7 @@ import { registerConformanceTools } from '../../src/host/conformance/index.js';
 import { loadPolicyData } from '../../src/config/policy-data.js';
 import { createHostRuntime, createReferenceHttp } from '../../src/host/reference-host.js';
 import { runCli } from '../support/run-cli.js';
-import { freePort } from '../e2e/support/host-process.js';
+import { freePort, startHost } from '../e2e/support/host-process.js';
 import { tempDir } from '../support/temp-policy.js';
 
 function configFile(yaml: string): string {
@@ -61,6 +61,21 @@ describe('demo: { tools: conformance }', () => {
       assert.equal(anonymous.status, 401);
     } finally {
       await stop();
+    }
+  });
+
+  it('taskguard serve lists the conformance tools and none of the demo tools', async () => {
+    const host = await startHost({ config: { store: { kind: 'memory' }, demo: { tools: 'conformance' } } });
+    try {
+      const token = await host.token({ sub: 'conformance', tenant: 'dev', client: 'conformance-runner', scope: 'conformance:run' });
+      const client = new Client({ name: 'conformance-check', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(host.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      const listed = (await client.listTools()).tools.map((t) => t.name).sort();
+      assert.deepEqual(listed, Object.keys(loadPolicyData(CONFORMANCE_DATA_FILE).tools as object).sort());
+      await client.close();
+    } finally {
+      const stopped = await host.dispose();
+      assert.equal(stopped?.code, 0);
     }
   });
 
