@@ -13,6 +13,8 @@ import { packageRoot } from '../util/paths.js';
 import { verificationConfig } from './verification-config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
+/** The policy data of `demo: { tools: conformance }`, used when policy.data names none. */
+export const CONFORMANCE_DATA_FILE = path.join(packageRoot, 'config', 'conformance-data.yaml');
 
 /**
  * Where tasks live. sqlite (the default): one file in the state folder, survives restarts. postgres: shared
@@ -47,7 +49,8 @@ export interface HostConfig {
   policy: { bundle?: string; data?: string; verification?: BundleVerification };
   store: StoreConfig;
   audit: AuditConfig;
-  demo: { tools: boolean; workspace: string };
+  /** tools: register the demo tools; conformance: register the conformance runner's fixture tools instead. */
+  demo: { tools: boolean; conformance: boolean; workspace: string };
   /** Streamable HTTP sessions: closed after idleTimeoutMs without a request; at most this many open. */
   sessions: { idleTimeoutMs: number; maxPerPrincipal: number; maxTotal: number };
   shutdown: { graceMs: number };
@@ -129,7 +132,11 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
 
   const demo = section(raw, 'demo', at);
   only(demo, 'demo', ['tools', 'workspace'], at);
-  if (demo['tools'] !== undefined && typeof demo['tools'] !== 'boolean') at('demo.tools', 'must be true or false');
+  if (demo['tools'] !== undefined && typeof demo['tools'] !== 'boolean' && demo['tools'] !== 'conformance') at('demo.tools', 'must be true, false or conformance');
+  const conformance = demo['tools'] === 'conformance';
+  // The fixture tools come with their own data; a signed bundle's data cannot be replaced, so the two exclude.
+  if (conformance && verification) at('demo.tools', 'conformance needs its own policy data, which a signed bundle (policy.verification) cannot take');
+  const policyData = data ?? (conformance ? CONFORMANCE_DATA_FILE : undefined);
 
   const sessions = section(raw, 'sessions', at);
   only(sessions, 'sessions', ['idle_timeout_ms', 'max_per_principal', 'max_total'], at);
@@ -142,12 +149,12 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     stateDir,
     identity,
     policy: {
-      ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}),
+      ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(policyData ? { data: path.resolve(baseDir, policyData) } : {}),
       ...(verification ? { verification } : {}),
     },
     store,
     audit,
-    demo: { tools: demo['tools'] !== false, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
+    demo: { tools: demo['tools'] !== false && !conformance, conformance, workspace: path.resolve(stateDir, str(demo['workspace'], 'demo.workspace', at) ?? 'workspace') },
     sessions: {
       idleTimeoutMs: int(sessions['idle_timeout_ms'], 'sessions.idle_timeout_ms', 1000, 604_800_000, at) ?? 1_800_000,
       maxPerPrincipal: int(sessions['max_per_principal'], 'sessions.max_per_principal', 1, 100_000, at) ?? 16,

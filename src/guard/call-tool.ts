@@ -7,7 +7,7 @@ import { deny, isGuardDenial } from './denials.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
 import { parseArguments, runTool } from './run-tool.js';
 import { jsonRpcErrorOf } from './tool-errors.js';
-import type { GuardedTool, TaskControl, ToolResult } from './tools.js';
+import type { CallPeer, GuardedTool, TaskControl, ToolResult } from './tools.js';
 import { reuse, type Predecided } from './predecided.js';
 
 /** A tools/call as the guard sees it, whatever wire carried it. */
@@ -24,6 +24,8 @@ export interface CallFacts {
   onTaskChange?: ((record: TaskRecord) => void) | undefined;
   /** The decision a transport already took for this request (see preflight). */
   predecided?: Predecided | undefined;
+  /** The caller, reachable while a plain call runs (progress, sampling, elicitation). */
+  peer?: CallPeer | undefined;
 }
 
 export type CallOutcome = { kind: 'result'; result: ToolResult } | { kind: 'task'; record: TaskRecord };
@@ -49,7 +51,7 @@ export async function callTool(core: GuardCore, principal: Principal, facts: Cal
   if (!decision.allow) throw denialOf(op, decision, { tool: name });
   const args = parseArguments(tool, facts.arguments);
 
-  if (!asTask) return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
+  if (!asTask) return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal, facts.peer) };
   return startTask(core, principal, tool, args, { decision, decisionId }, { meta: facts.meta, requestedTtlMs: requestedTtl, onTaskChange: facts.onTaskChange });
 }
 
@@ -248,9 +250,9 @@ export async function expireTask(core: GuardCore, id: string): Promise<void> {
  * reaches the caller; any other exception is a tool bug whose text may carry internals, so it becomes a
  * generic isError result.
  */
-export async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<ToolResult> {
+export async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal, peer?: CallPeer): Promise<ToolResult> {
   try {
-    return await runTool(core, tool, args, { principal, signal, depth: 0 });
+    return await runTool(core, tool, args, { principal, signal, depth: 0, peer });
   } catch (err) {
     if (isPassedOn(err)) throw err;
     return { content: [{ type: 'text', text: TOOL_FAILED }], isError: true };

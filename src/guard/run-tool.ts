@@ -4,7 +4,7 @@ import { NO_OUTCOME } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { accessDenied, invalidParams } from './denials.js';
-import type { GuardedTool, TaskControl, ToolContext, ToolResult } from './tools.js';
+import type { CallPeer, GuardedTool, TaskControl, ToolContext, ToolResult } from './tools.js';
 
 /** One compiled schema per tool: zod compiles a parser per z.object, which is costly on every call. */
 const schemas = new WeakMap<GuardedTool, z.ZodObject<z.ZodRawShape>>();
@@ -32,6 +32,8 @@ export interface RunScope {
   /** The task this work belongs to, if any, and how deep in its chain we are (the task's own tool is 0). */
   task?: TaskControl;
   depth: number;
+  /** The caller of a plain call; a nested call's handler gets none (the caller asked for the outer tool). */
+  peer?: CallPeer | undefined;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function runTool(core: GuardCore, tool: GuardedTool, args: Record<s
     principal: scope.principal,
     signal: scope.signal,
     ...(scope.task ? { task: scope.task } : {}),
-    callTool: (name, nestedArgs) => callNested(core, name, nestedArgs ?? {}, scope),
+    callTool: (name, nestedArgs) => callNested(core, name, nestedArgs ?? {}, { ...scope, peer: undefined }),
+    ...(scope.peer ? { peer: scope.peer } : {}),
   };
   return tool.handler(args, ctx);
 }

@@ -39,6 +39,19 @@ export interface ToolContext {
    * task's creation scope before the downstream tool runs; outside a task, as a plain `call`.
    */
   callTool(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
+  /** Present on a plain call whose wire can reach the caller while it waits (not inside a task). */
+  peer?: CallPeer;
+}
+
+/**
+ * The caller of a plain call, on that call's own stream: it is the principal the call was decided for, so
+ * what goes to it (progress, a question) reaches no one else.
+ */
+export interface CallPeer {
+  /** Reports progress if the caller asked for it (a progress token); does nothing otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Asks the caller (sampling/createMessage or elicitation/create, as MCP has them) and returns its result. */
+  request(method: 'sampling/createMessage' | 'elicitation/create', params: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface TaskControl {

@@ -15,6 +15,7 @@ import { taskIdOf } from '../params-shape.js';
 import { parseCallParams, parseListParams, parseTaskIdParams, type CallParams } from './params.js';
 import { predecidedOf } from '../preflight-ticket.js';
 import { toWireTask } from './task-wire.js';
+import { callPeerOf } from './call-peer.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -50,6 +51,7 @@ export const ROUTES: Readonly<Record<string, Route<unknown>>> = {
     async run({ guard, server }, principal, p, extra, predecided) {
       const outcome = await guard.callTool(principal, {
         name: p.name, arguments: p.arguments, task: p.task, meta: p.meta, signal: extra.signal, predecided,
+        ...(p.task ? {} : { peer: callPeerOf(extra) }),
         // Best effort (MCP: MAY); requestors poll regardless.
         onTaskChange: (record) => void server.server.notification({ method: 'notifications/tasks/status', params: toWireTask(record) }).catch(() => {}),
       });
