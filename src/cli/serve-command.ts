@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { TaskguardError } from '../errors.js';
 import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
 import { serveStdio } from '../host/stdio.js';
-import { registerConformanceTools } from '../host/conformance/index.js';
 import { configOption, configOptionHelp, loadCliConfig } from './config-option.js';
 import type { CommandHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -33,8 +32,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // On stdio, stdout is the protocol: everything for people goes to stderr.
   const say = (line: string): void => io.err(`taskguard: ${line}`);
   const runtime = await createHostRuntime(config, say);
-  // Registered before any transport attaches a server, so every session lists them.
-  if (config.demo.conformance) registerConformanceTools(runtime.guard);
   const policy = `policy ${runtime.decider.revision.slice(0, 12)}, data ${runtime.decider.dataRevision.slice(0, 12)}`;
   const identity = config.identity.mode === 'dev' ? `identity dev-only (taskguard token, key in ${config.stateDir})` : `identity ${config.identity.config.issuer}`;
 

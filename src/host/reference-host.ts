@@ -19,6 +19,7 @@ import { createTasksExtension, type TasksExtension } from '../wire/v2026/extensi
 import { packageRoot } from '../util/paths.js';
 import { describeError } from '../errors.js';
 import { registerDemoTools } from './demo-tools.js';
+import { registerConformanceTools } from './conformance/index.js';
 import { devVerifier } from './dev-identity.js';
 
 export const SERVER_NAME = 'taskguard-reference-host';
@@ -76,6 +77,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   // Tasks of an earlier run of this host (or of a host that died) are settled before the first request.
   await guard.ready();
   if (config.demo.tools) registerDemoTools(guard, { workspaceDir: config.demo.workspace });
+  // The fixture tools the MCP conformance runner's server scenarios call, in place of the demo tools.
+  if (config.demo.conformance) registerConformanceTools(guard);
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
   const sharedValidator = new AjvJsonSchemaValidator();

@@ -7,7 +7,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CONFORMANCE_DATA_FILE, loadHostConfig } from '../../src/config/host-config.js';
 import { TaskguardError } from '../../src/errors.js';
-import { registerConformanceTools } from '../../src/host/conformance/index.js';
 import { loadPolicyData } from '../../src/config/policy-data.js';
 import { createHostRuntime, createReferenceHttp } from '../../src/host/reference-host.js';
 import { runCli } from '../support/run-cli.js';
@@ -36,7 +35,6 @@ describe('demo: { tools: conformance }', () => {
     const config = loadHostConfig(configFile(`state_dir: ${stateDir}\nstore: { kind: memory }\ndemo: { tools: conformance }\n`));
     const runtime = await createHostRuntime(config, () => {});
     try {
-      registerConformanceTools(runtime.guard);
       const registered = [...runtime.guard.guard.tools()];
       assert.deepEqual(registered.map((t) => t.name).sort(), Object.keys(loadPolicyData(CONFORMANCE_DATA_FILE).tools as object).sort());
       for (const tool of registered) assert.ok(tool.config.description, `${tool.name} has a description`);
@@ -106,7 +104,6 @@ async function startConformanceHost(): Promise<{ url: string; token: string; sto
   const stateDir = tempDir('taskguard-conformance-host-');
   const file = configFile(`state_dir: ${stateDir}\nlisten: { port: ${await freePort()} }\nstore: { kind: memory }\ndemo: { tools: conformance }\n`);
   const runtime = await createHostRuntime(loadHostConfig(file), () => {});
-  registerConformanceTools(runtime.guard);
   const http = createReferenceHttp(runtime);
   const url = await http.listen();
   const minted = await runCli('token', '--config', file, '--sub', 'conformance', '--tenant', 'dev', '--client', 'conformance-runner', '--scope', 'conformance:run');
