@@ -77,6 +77,11 @@ export class AuditLog {
   }
 
   /** The last record's seq and hash. */
+  /** Whether append would accept a record now: the log is open and its sink has not failed (readiness). */
+  get writable(): boolean {
+    return !this.closed && !this.sink?.failure;
+  }
+
   get head(): AuditHead {
     return { seq: this.seq, hash: this.lastHash };
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -120,6 +121,11 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     maxBodyBytes: config.listen.maxBodyBytes,
     sessions: config.sessions,
     modern: createModernLeg({ extension: runtime.tasks, serverInfo: { name: SERVER_NAME, version: VERSION } }),
+    // Ready: the store answers a read, and the audit log takes records (every operation fails closed without it).
+    readiness: async () => ({
+      store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
+      audit: runtime.audit.writable,
+    }),
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),

@@ -15,6 +15,7 @@ import { readJsonBody } from './body.js';
 // A type only: a host without the 2026 leg never loads @modelcontextprotocol/server (an optional peer).
 import type { ModernLeg } from './modern-leg.js';
 import { postGate } from './post-gates.js';
+import { serveHealth, type ReadinessChecks } from './health.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
 import { sendSessionRefusal, sessionLimits } from './session-limits.js';
@@ -41,6 +42,8 @@ export interface HttpHostOptions {
    * (and with the MCP path appended); its URL is named in every 401 challenge.
    */
   protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: string[] };
+  /** What GET /readyz checks besides draining (see health.ts); /livez needs nothing. */
+  readiness?: ReadinessChecks;
   /**
    * Session lifetime and caps (defaults: idle 30 minutes, 16 per principal, 1000 in all). A session past its
    * idle time is closed and answered 404 like an unknown one; a new session past a cap gets 429 (principal)
@@ -90,9 +93,10 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 
   /** `seen.id` is the request's JSON-RPC id once its body is read, for every answer from then on. */
   async function handle(req: IncomingMessage, res: ServerResponse, seen: { id: RequestId }): Promise<void> {
+    const pathname = pathOf(req.url);
+    if (pathname !== undefined && (await serveHealth(req, res, pathname, draining, options.readiness))) return;
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
     if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
-    const pathname = pathOf(req.url);
     if (pathname === undefined) return sendError(res, 400, -32600, 'invalid request target');
     if (options.protectedResource && metadataPaths.includes(pathname) && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
