@@ -1,8 +1,8 @@
 // The audit log: named exports only.
 export {
-  AUDIT_KINDS, LIFECYCLE_EVENTS, GENESIS_HASH, MAX_FIELD_CHARS, MAX_REASONS, buildRecord, hashRecord, recordLine,
+  AUDIT_KINDS, LIFECYCLE_EVENTS, POLICY_EVENTS, GENESIS_HASH, MAX_FIELD_CHARS, MAX_REASONS, buildRecord, hashRecord, recordLine,
   type AuditKind, type LifecycleEvent, type AuditPrincipal, type AuditPrincipalInput, type AuditEntry,
-  type AuditRecord, type DecisionRecord, type LifecycleRecord, type AuditHead, type RecordContext,
+  type AuditRecord, type DecisionRecord, type LifecycleRecord, type PolicyRecord, type PolicyEvent, type AuditHead, type RecordContext,
 } from './record.js';
 export { recordShapeProblem } from './record-shape.js';
 export { AuditLog, type AuditLogOptions, type AuditSink, type AuditListener, type AuditRecovery } from './log.js';

@@ -15,7 +15,7 @@ export function recordShapeProblem(value: unknown): string | null {
   if (!Number.isSafeInteger(r['seq']) || (r['seq'] as number) < 1) return 'seq is not a positive integer';
   if (typeof r['time'] !== 'string') return 'time is not a string';
   if (!Number.isSafeInteger(r['time_ms'])) return 'time_ms is not an integer';
-  if (!(AUDIT_KINDS as readonly unknown[]).includes(r['kind'])) return 'kind is not decision or lifecycle';
+  if (!(AUDIT_KINDS as readonly unknown[]).includes(r['kind'])) return `kind is not one of ${AUDIT_KINDS.join(', ')}`;
   if (!isPrincipal(r['principal'])) return 'principal is not null or {tenant, sub, client_id}';
   for (const field of ['task_id', 'tool'] as const) {
     if (r[field] !== null && typeof r[field] !== 'string') return `${field} is not a string or null`;

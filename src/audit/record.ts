@@ -3,11 +3,15 @@ import { OPERATIONS, TASK_STATUSES, type Operation, type TaskStatus } from '../d
 import { TaskguardError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 
-export const AUDIT_KINDS = ['decision', 'lifecycle'] as const;
+export const AUDIT_KINDS = ['decision', 'lifecycle', 'policy'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 export const LIFECYCLE_EVENTS = ['created', 'create_replayed', 'status', 'result_read', 'cancelled', 'expired', 'revoked', 'orphaned'] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+/** What happened to the policy: a snapshot went live, or a candidate was refused and the live one kept. */
+export const POLICY_EVENTS = ['activated', 'refused'] as const;
+export type PolicyEvent = (typeof POLICY_EVENTS)[number];
 
 /** prev_hash of the first record of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -47,7 +51,7 @@ export interface AuditPrincipalInput extends AuditPrincipal {
 export interface AuditEntry {
   kind: AuditKind;
   op?: Operation;
-  event?: LifecycleEvent;
+  event?: LifecycleEvent | PolicyEvent;
   decision_id?: string;
   principal?: AuditPrincipalInput | null;
   task_id?: string | null;
@@ -101,7 +105,17 @@ export interface LifecycleRecord extends AuditRecordBase {
   readonly status_message?: string;
 }
 
-export type AuditRecord = DecisionRecord | LifecycleRecord;
+/**
+ * A policy activation or a refused candidate. `policy_revision` / `data_revision` are those of the snapshot
+ * serving after the event; `reasons` holds what triggered it (`start`, `files`, `sighup`, `service`), and a
+ * refusal's `error` says why the candidate was refused.
+ */
+export interface PolicyRecord extends AuditRecordBase {
+  readonly kind: 'policy';
+  readonly event: PolicyEvent;
+}
+
+export type AuditRecord = DecisionRecord | LifecycleRecord | PolicyRecord;
 
 /** Where the chain stands: the last record's seq and hash (0 and GENESIS_HASH for an empty log). */
 export interface AuditHead {
@@ -125,9 +139,10 @@ export interface RecordContext {
 export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord {
   if (typeof entry !== 'object' || entry === null) invalid('entry must be an object');
   const kind = entry.kind;
-  if (kind !== 'decision' && kind !== 'lifecycle') invalid('kind must be decision or lifecycle');
+  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) invalid(`kind must be one of ${AUDIT_KINDS.join(', ')}`);
   if (kind === 'decision') checkDecision(entry);
-  else checkLifecycle(entry);
+  else if (kind === 'lifecycle') checkLifecycle(entry);
+  else checkPolicy(entry);
 
   // Filled field by field (not spread) both to keep absent fields absent and because it is several times
   // faster, which matters on a path every authorization decision takes. Insertion order is only what
@@ -172,6 +187,15 @@ function checkDecision(entry: AuditEntry): void {
   }
   if (typeof entry.allow !== 'boolean') invalid('allow must be a boolean');
   if (entry.delegated !== undefined && typeof entry.delegated !== 'boolean') invalid('delegated must be a boolean');
+}
+
+function checkPolicy(entry: AuditEntry): void {
+  if (entry.allow !== undefined || entry.delegated !== undefined || entry.op !== undefined || entry.status !== undefined) {
+    invalid('allow, delegated, op and status are not for policy records');
+  }
+  if (typeof entry.event !== 'string' || !(POLICY_EVENTS as readonly string[]).includes(entry.event)) {
+    invalid(`event must be one of ${POLICY_EVENTS.join(', ')}`);
+  }
 }
 
 function checkLifecycle(entry: AuditEntry): void {

@@ -23,7 +23,7 @@ export const serveHelp: CommandHelp = {
 
 /**
  * Runs the reference MCP Tasks host until SIGTERM or SIGINT: Streamable HTTP by default (prints
- * `listening on URL` when ready), or stdio for one identity. Shutdown stops accepting, lets running tasks
+ * `listening on URL` when ready), or stdio for one identity. SIGHUP reloads the policy. Shutdown stops accepting, lets running tasks
  * settle for shutdown.grace_ms, stops the rest and flushes the audit log.
  */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -57,10 +57,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     };
   }
 
+  // SIGHUP reloads the policy (the Unix convention for a daemon's configuration) instead of ending the host:
+  // the candidate is checked in full and goes live only if it passes; running tasks carry on either way.
+  const onHangup = (): void => void runtime.reloadPolicy('sighup');
+  process.on('SIGHUP', onHangup);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  process.off('SIGHUP', onHangup);
   say(`${signal}: shutting down`);
   await stop();
   say('stopped; audit log flushed');

@@ -46,7 +46,8 @@ export interface HostConfig {
   listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; allowedOrigins: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
-  policy: { bundle?: string; data?: string; verification?: BundleVerification };
+  /** watch: reload when the bundle or data file changes (SIGHUP reloads either way). */
+  policy: { bundle?: string; data?: string; verification?: BundleVerification; watch: boolean };
   store: StoreConfig;
   audit: AuditConfig;
   /** tools: register the demo tools; conformance: register the conformance runner's fixture tools instead. */
@@ -120,7 +121,8 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   }
 
   const policyRaw = section(raw, 'policy', at);
-  only(policyRaw, 'policy', ['bundle', 'data', 'verification'], at);
+  only(policyRaw, 'policy', ['bundle', 'data', 'verification', 'watch'], at);
+  if (policyRaw['watch'] !== undefined && typeof policyRaw['watch'] !== 'boolean') at('policy.watch', 'must be true or false');
   const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
   const data = str(policyRaw['data'], 'policy.data', at);
   const verification = verificationConfig(policyRaw['verification'], baseDir, at);
@@ -151,6 +153,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     policy: {
       ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(policyData ? { data: path.resolve(baseDir, policyData) } : {}),
       ...(verification ? { verification } : {}),
+      watch: policyRaw['watch'] === true,
     },
     store,
     audit,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../decision/engine.js';
+import type { PolicyHandle } from '../decision/policy-handle.js';
 import type { Decision } from '../decision/types.js';
 import { describeError } from '../errors.js';
 import { principalKey, type Principal } from '../identity/principal.js';
@@ -8,6 +9,7 @@ import type { GuardAuditEntry, GuardAuditSink } from './audit-port.js';
 import { createCursorCodec, type CursorCodec } from './cursor.js';
 import { deny, type Denial, type GuardDenial } from './denials.js';
 import { decisionInput, type InputParts } from './inputs.js';
+import type { GuardObserver } from './observer.js';
 import { policyViewOf, type PolicyView } from './policy-view.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import type { GuardedTool } from './tools.js';
@@ -19,7 +21,10 @@ export interface Decided {
 }
 
 export interface GuardCoreDeps {
-  decider: Decider;
+  /** Where every decision takes its policy snapshot from; limits follow it on each activation. */
+  policy: PolicyHandle;
+  /** Told about every decision and refusal after it is audited (decision logs, metrics, shadow policies). */
+  observers: readonly GuardObserver[];
   store: TaskStore;
   audit: GuardAuditSink | undefined;
   now: () => number;
@@ -43,7 +48,6 @@ type LifecycleEvent = NonNullable<GuardAuditEntry['event']>;
  * single path from a verified principal to a decision, and it always audits.
  */
 export class GuardCore {
-  readonly decider: Decider;
   readonly store: TaskStore;
   readonly now: () => number;
   readonly tools: ReadonlyMap<string, GuardedTool>;
@@ -53,12 +57,15 @@ export class GuardCore {
   /** With a shared store a task can change in another process: waits re-read the record this often. */
   readonly changePollMs: number | undefined;
   readonly #audit: GuardAuditSink | undefined;
+  readonly #policy: PolicyHandle;
+  readonly #observers: readonly GuardObserver[];
   readonly #lease: GuardCoreDeps['lease'];
   readonly #onLocalError: GuardCoreDeps['onLocalError'];
   readonly errorOutcome: GuardCoreDeps['errorOutcome'];
 
   constructor(deps: GuardCoreDeps) {
-    this.decider = deps.decider;
+    this.#policy = deps.policy;
+    this.#observers = deps.observers;
     this.store = deps.store;
     this.now = deps.now;
     this.tools = deps.tools;
@@ -69,17 +76,31 @@ export class GuardCore {
     this.changePollMs = deps.lease?.changePollMs;
     this.cursors = createCursorCodec(deps.cursorSecret);
     this.limiter = createRateLimiter(this.policy.limits.operationsPerMinute);
+    // Limits are policy data: an activation that changes them applies from the next request on.
+    deps.policy.onActivate((next) => this.limiter.setRate(policyViewOf(next.data).limits.operationsPerMinute));
+  }
+
+  /** The active policy snapshot. Read it once per use: the next read may be a newer one. */
+  get decider(): Decider {
+    return this.#policy.current();
   }
 
   /** The typed view of the active policy data. */
   get policy(): PolicyView {
-    return policyViewOf(this.decider.data);
+    return policyViewOf(this.#policy.current().data);
   }
 
   decide(parts: Omit<InputParts, 'nowMs'>): Decided {
-    const decision = this.decider.decide(decisionInput({ ...parts, nowMs: this.now() }));
+    // One snapshot for the evaluation and its record, whatever activates meanwhile.
+    const snapshot = this.#policy.current();
+    const nowMs = this.now();
+    const input = decisionInput({ ...parts, nowMs });
+    const observed = this.#observers.length > 0;
+    const started = observed ? process.hrtime.bigint() : 0n;
+    const decision = snapshot.decide(input);
+    const evalNs = observed ? Number(process.hrtime.bigint() - started) : 0;
     const decisionId = randomUUID();
-    this.#record({
+    this.#record(snapshot, {
       kind: 'decision',
       op: parts.op,
       decision_id: decisionId,
@@ -91,6 +112,16 @@ export class GuardCore {
       delegated: decision.delegated,
       ...(decision.error !== undefined ? { error: decision.error } : {}),
     });
+    if (observed) {
+      const event = { decisionId, input, decision, policyRevision: snapshot.revision, dataRevision: snapshot.dataRevision, timeMs: nowMs, evalNs };
+      for (const o of this.#observers) {
+        try {
+          o.decided?.(event);
+        } catch {
+          // An observer never changes or blocks an answer (see GuardObserver).
+        }
+      }
+    }
     return { decision, decisionId };
   }
 
@@ -106,10 +137,12 @@ export class GuardCore {
    * capability): audited like a deny, so the log holds every refused request, and returned to throw.
    */
   refuse(op: InputParts['op'], principal: Principal, reason: string, denial: Denial): GuardDenial {
-    this.#record({
-      kind: 'decision', op, decision_id: randomUUID(), principal: auditPrincipal(principal),
+    const decisionId = randomUUID();
+    this.#record(this.#policy.current(), {
+      kind: 'decision', op, decision_id: decisionId, principal: auditPrincipal(principal),
       task_id: null, tool: null, allow: false, reasons: [reason], delegated: false,
     });
+    this.#refused(decisionId, op, reason);
     return deny(denial);
   }
 
@@ -123,7 +156,7 @@ export class GuardCore {
     const correlationId = randomUUID();
     const cause = err instanceof Error ? err : new Error(String(err));
     try {
-      this.#record({
+      this.#record(this.#policy.current(), {
         kind: 'decision', op: context.op, decision_id: correlationId,
         principal: context.principal ? auditPrincipal(context.principal) : null,
         task_id: context.taskId ?? null, tool: null, allow: false, reasons: ['internal_error'], delegated: false,
@@ -133,11 +166,12 @@ export class GuardCore {
       // The audit log itself is what failed; the operator hears of it through the log's own onError.
     }
     this.#onLocalError?.(cause, correlationId);
+    this.#refused(correlationId, context.op, 'internal_error');
     return deny({ kind: 'internal', correlationId });
   }
 
   lifecycle(event: LifecycleEvent, record: TaskRecord, extra: { principal?: Principal; op?: InputParts['op']; decisionId?: string } = {}): void {
-    this.#record({
+    this.#record(this.#policy.current(), {
       kind: 'lifecycle',
       event,
       ...(extra.op ? { op: extra.op } : {}),
@@ -160,8 +194,20 @@ export class GuardCore {
     this.workers.changed(record.id);
   }
 
-  #record(entry: Omit<GuardAuditEntry, 'policy_revision' | 'data_revision'>): void {
-    this.#audit?.append({ ...entry, policy_revision: this.decider.revision, data_revision: this.decider.dataRevision });
+  #record(snapshot: Decider, entry: Omit<GuardAuditEntry, 'policy_revision' | 'data_revision'>): void {
+    this.#audit?.append({ ...entry, policy_revision: snapshot.revision, data_revision: snapshot.dataRevision });
+  }
+
+  #refused(decisionId: string, op: InputParts['op'], reason: string): void {
+    if (this.#observers.length === 0) return;
+    const event = { decisionId, op, reason, timeMs: this.now() };
+    for (const o of this.#observers) {
+      try {
+        o.refused?.(event);
+      } catch {
+        // As in decide: observers never change an answer.
+      }
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Decider } from '../decision/engine.js';
+import { fixedPolicy, type PolicyHandle } from '../decision/policy-handle.js';
 import { TaskguardError } from '../errors.js';
 import type { Principal } from '../identity/principal.js';
 import { MemoryTaskStore } from '../stores/memory.js';
@@ -10,7 +11,8 @@ import { GuardCore, type GuardCoreDeps } from './core.js';
 import type { Denial, GuardDenial } from './denials.js';
 import { admitAnswer } from './input.js';
 import { LeaseKeeper } from './leases.js';
-import type { PolicyView } from './policy-view.js';
+import type { GuardObserver } from './observer.js';
+import { policyViewOf, type PolicyView } from './policy-view.js';
 import type { ExtensionRequest } from './extension-request.js';
 import { pollTask, type PolledTask } from './poll.js';
 import { predecide, type RoutedRequest } from './predecide.js';
@@ -22,7 +24,13 @@ import { updateTask } from './update.js';
 import type { GuardedTool, GuardedToolConfig, ToolHandler, ToolResult } from './tools.js';
 
 export interface GuardOptions {
-  decider: Decider;
+  /**
+   * The policy: a fixed Decider, or a PolicyHandle whose snapshot can be replaced while the guard runs
+   * (activation/: file watch, SIGHUP, a bundle service). Limits and task support follow the handle.
+   */
+  decider: Decider | PolicyHandle;
+  /** Watch every decision and refusal (decision logs, metrics, shadow policies); see GuardObserver. */
+  observers?: readonly GuardObserver[];
   store?: TaskStore;
   audit?: GuardAuditSink;
   /** Defaults to Date.now; tests may pin it. */
@@ -67,6 +75,13 @@ export interface Guard {
   tools(): Iterable<GuardedTool>;
   /** Called for each tool registered from now on (wires advertise it on servers already attached). */
   onToolRegistered(listener: (tool: GuardedTool) => void): void;
+  /**
+   * Called after each policy activation with the new policy's view (wires re-advertise task support and
+   * tell sessions their tool list changed). Returns the unsubscribe.
+   */
+  onPolicyActivated(listener: (view: PolicyView, previous: PolicyView) => void): () => void;
+  /** The revisions of the active policy snapshot. */
+  readonly policyRevision: { readonly policy: string; readonly data: string };
 
   callTool(principal: Principal, facts: CallFacts): Promise<CallOutcome>;
   getTask(principal: Principal, taskId: string, predecided?: Predecided): Promise<{ record: TaskRecord; pollIntervalMs: number }>;
@@ -119,8 +134,10 @@ export function createGuard(options: GuardOptions): Guard {
   const leased = isLeasedTaskStore(store) ? store : undefined;
   const leaseMs = options.leaseMs ?? 15_000;
   const instanceId = leased ? options.instanceId ?? randomUUID() : undefined;
+  const handle = isPolicyHandle(options.decider) ? options.decider : fixedPolicy(options.decider);
   const core = new GuardCore({
-    decider: options.decider, store, audit: options.audit, now, tools,
+    policy: handle,
+    observers: options.observers ?? [], store, audit: options.audit, now, tools,
     cursorSecret: options.cursorSecret ?? randomBytes(32),
     lease: instanceId !== undefined ? { instanceId, leaseMs, changePollMs: options.changePollMs ?? 500 } : undefined,
     onLocalError: options.onLocalError,
@@ -174,6 +191,11 @@ export function createGuard(options: GuardOptions): Guard {
     get policy() {
       return core.policy;
     },
+    get policyRevision() {
+      const { revision, dataRevision } = handle.current();
+      return { policy: revision, data: dataRevision };
+    },
+    onPolicyActivated: (listener) => handle.onActivate((next, previous) => listener(policyViewOf(next.data), policyViewOf(previous.data))),
     registerTool(name, config, handler) {
       if (tools.has(name)) throw new TaskguardError('usage', `tool ${name} is already registered`);
       const tool: GuardedTool = { name, config, handler };
@@ -212,4 +234,8 @@ export function createGuard(options: GuardOptions): Guard {
       core.workers.stopAll(SHUTDOWN_MESSAGE);
     },
   };
+}
+
+function isPolicyHandle(policy: Decider | PolicyHandle): policy is PolicyHandle {
+  return typeof (policy as Partial<PolicyHandle>).current === 'function';
 }

@@ -8,12 +8,22 @@ import { LRUCache } from 'lru-cache';
 export interface RateLimiter {
   /** Takes one token; returns 0 when allowed, else the milliseconds until a token is available. */
   take(key: string, nowMs: number): number;
+  /** A policy activation changed the limit: buckets keep their tokens, capped at the new limit. */
+  setRate(perMinute: number): void;
+  readonly perMinute: number;
 }
 
 export function createRateLimiter(perMinute: number, maxPrincipals = 100_000): RateLimiter {
   const buckets = new LRUCache<string, { tokens: number; atMs: number }>({ max: maxPrincipals });
-  const perMs = perMinute / 60_000;
+  let perMs = perMinute / 60_000;
   return {
+    get perMinute() {
+      return perMinute;
+    },
+    setRate(next) {
+      perMinute = next;
+      perMs = next / 60_000;
+    },
     take(key, nowMs) {
       const bucket = buckets.get(key) ?? { tokens: perMinute, atMs: nowMs };
       bucket.tokens = Math.min(perMinute, bucket.tokens + Math.max(0, nowMs - bucket.atMs) * perMs);

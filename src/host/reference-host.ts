@@ -9,15 +9,17 @@ import type { AuditVerifyResult } from '../audit/verify.js';
 import { openAudit, type OpenedAudit } from './open-audit.js';
 import { cursorSecret, openStore } from './open-store.js';
 import type { HostConfig } from '../config/host-config.js';
-import { loadPolicyData, validatePolicyData } from '../config/policy-data.js';
-import { readBundle, readVerifiedBundle } from '../decision/bundle.js';
-import { createDecider, type Decider } from '../decision/engine.js';
+import { PolicyActivator, type ActivationOutcome } from '../activation/activator.js';
+import { loadCandidate } from '../activation/candidate.js';
+import { watchPolicyFiles } from '../activation/file-watch.js';
+import type { Decider } from '../decision/engine.js';
+import { SwappablePolicy } from '../decision/policy-handle.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
 import { createTasksExtension, type TasksExtension } from '../wire/v2026/extension.js';
-import { packageRoot } from '../util/paths.js';
+import { defaultBundleDir, packageRoot } from '../util/paths.js';
 import { describeError } from '../errors.js';
 import { registerDemoTools } from './demo-tools.js';
 import { registerConformanceTools } from './conformance/index.js';
@@ -29,7 +31,12 @@ export const VERSION = (JSON.parse(readFileSync(path.join(packageRoot, 'package.
 /** Everything a running host holds, for the transports and for shutdown. */
 export interface HostRuntime {
   config: HostConfig;
-  decider: Decider;
+  /** The active policy snapshot (it changes on each activation). */
+  readonly decider: Decider;
+  /** Reloads the policy from its configured files: the candidate goes live only if it passes every check. */
+  reloadPolicy(trigger: 'files' | 'sighup'): Promise<ActivationOutcome>;
+  /** The one path into the guard for a new policy (files, SIGHUP, a bundle service). */
+  activator: PolicyActivator;
   guard: Taskguard;
   /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
   tasks: TasksExtension;
@@ -47,10 +54,11 @@ export interface HostRuntime {
 
 /** Builds the host from its config: policy, audit log, guard, demo tools and identity. */
 export async function createHostRuntime(config: HostConfig, log: (line: string) => void): Promise<HostRuntime> {
-  // Configured keys mean a signature is required: an unsigned or tampered bundle stops the host here.
-  const bundle = config.policy.verification ? await readVerifiedBundle(config.policy.bundle, config.policy.verification) : readBundle(config.policy.bundle);
-  const data = config.policy.data ? loadPolicyData(config.policy.data) : validatePolicyData(bundle.data, `${bundle.dir}/data.json`);
-  const decider = createDecider(bundle, { data });
+  // The same checks a reload makes; configured keys mean a signature is required: an unsigned or tampered
+  // bundle stops the host here, as it is refused on a reload later.
+  const loadFromFiles = (): Promise<Decider> => loadCandidate(config.policy);
+  const policy = new SwappablePolicy(await loadFromFiles());
+  const decider = policy.current();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const sharedCursorSecret = cursorSecret(config.store);
   const opened = await openStore(config.store);
@@ -67,8 +75,10 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     throw err;
   }
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
+  const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
+  activator.started();
   const guard = createTaskguard({
-    decider, audit: audit.log, store: opened.store,
+    decider: policy, audit: audit.log, store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
@@ -82,9 +92,20 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   if (config.demo.conformance) registerConformanceTools(guard);
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
+  const reloadPolicy = (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => activator.activate(trigger, loadFromFiles);
+  const watched = config.policy.watch
+    ? watchPolicyFiles([config.policy.bundle ?? defaultBundleDir, ...(config.policy.data ? [config.policy.data] : [])], () => reloadPolicy('files'), {
+      debounceMs: 300, onError: (err) => log(`policy watch: ${describeError(err)}`),
+    })
+    : undefined;
+
   const sharedValidator = new AjvJsonSchemaValidator();
   return {
-    config, decider, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
+    config,
+    get decider() {
+      return policy.current();
+    },
+    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -97,6 +118,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       const until = Date.now() + config.shutdown.graceMs;
       while (guard.running() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
+      watched?.close();
       guard.close();
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
@@ -129,7 +151,7 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),
-      scopes_supported: [...runtime.guard.guard.policy.scopesSupported],
+      scopes_supported: () => runtime.guard.guard.policy.scopesSupported,
     },
   });
 }

@@ -41,7 +41,8 @@ export interface HttpHostOptions {
    * RFC 9728 protected resource metadata, served unauthenticated at /.well-known/oauth-protected-resource
    * (and with the MCP path appended); its URL is named in every 401 challenge.
    */
-  protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: string[] };
+  /** The RFC 9728 document; `scopes_supported` may be a function, read per request (it follows the active policy). */
+  protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: readonly string[] | (() => readonly string[]) };
   /** What GET /readyz checks besides draining (see health.ts); /livez needs nothing. */
   readiness?: ReadinessChecks;
   /**
@@ -99,8 +100,13 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
     if (pathname === undefined) return sendError(res, 400, -32600, 'invalid request target');
     if (options.protectedResource && metadataPaths.includes(pathname) && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
-      return void res.end(JSON.stringify({ bearer_methods_supported: ['header'], ...options.protectedResource }));
+      const { scopes_supported: scopes, ...document } = options.protectedResource;
+      // Short-lived in caches: the scopes change when a policy with other tools is activated.
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
+      return void res.end(JSON.stringify({
+        bearer_methods_supported: ['header'], ...document,
+        ...(scopes !== undefined ? { scopes_supported: typeof scopes === 'function' ? scopes() : scopes } : {}),
+      }));
     }
     if (pathname !== path) return sendError(res, 404, -32601, 'not found');
     if (draining) {

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TaskguardError } from '../../errors.js';
@@ -46,8 +46,11 @@ export interface Taskguard {
 
 export function createTaskguard(options: TaskguardOptions): Taskguard {
   const guard = createGuard({ ...options, errorOutcome: (denial) => rpcErrorOf(denial) });
-  /** Servers attached and not yet closed: a tool registered later is advertised on them too. */
-  const servers = new Set<McpServer>();
+  /**
+   * Servers attached and not yet closed, with the tools advertised on each: a tool registered later is
+   * advertised on them too, and a policy activation updates each tool's task support on all of them.
+   */
+  const servers = new Map<McpServer, Map<string, RegisteredTool>>();
 
   const advertise = (server: McpServer, tool: GuardedTool): void => {
     const registered = server.registerTool(tool.name, {
@@ -61,9 +64,23 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
     });
     // tools/list tells clients what policy data says, so they ask for tasks only where they may.
     registered.execution = { taskSupport: guard.policy.taskSupport(tool.name) };
+    servers.get(server)?.set(tool.name, registered);
   };
   guard.onToolRegistered((tool) => {
-    for (const server of servers) advertise(server, tool);
+    for (const server of servers.keys()) advertise(server, tool);
+  });
+  // A new policy may move a tool between required, optional and forbidden: every session's tools/list
+  // follows, and sessions that listen hear notifications/tools/list_changed (only when something moved).
+  guard.onPolicyActivated((view, previous) => {
+    const moved = [...guard.tools()].filter((t) => view.taskSupport(t.name) !== previous.taskSupport(t.name));
+    if (moved.length === 0) return;
+    for (const [server, registered] of servers) {
+      for (const tool of moved) {
+        const entry = registered.get(tool.name);
+        if (entry) entry.execution = { taskSupport: view.taskSupport(tool.name) };
+      }
+      server.sendToolListChanged();
+    }
   });
 
   return {
@@ -81,6 +98,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
       const tools = [...guard.tools()];
       // McpServer sets up tools/list on its first registerTool; with none yet, it would later refuse to.
       if (tools.length === 0) throw new TaskguardError('usage', 'register the tools before attaching a server');
+      servers.set(server, new Map());
       for (const tool of tools) advertise(server, tool);
       const low = server.server;
       low.registerCapabilities({ tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
@@ -107,7 +125,6 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
         servers.delete(server);
         onclose?.();
       };
-      servers.add(server);
     },
   };
 }
