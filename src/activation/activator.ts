@@ -62,6 +62,7 @@ export class PolicyActivator {
       const candidate = await load();
       if (candidate.revision === live.revision && candidate.dataRevision === live.dataRevision) {
         outcome = { kind: 'unchanged', decider: live };
+        log(`policy unchanged (${trigger}): ${revisions(live)}`);
       } else {
         // Recorded before the swap: an activation the audit log cannot take never serves a decision.
         this.#record('activated', trigger, candidate);

@@ -6,6 +6,7 @@ import {
   type ElicitRequest, type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { PolicyHandle } from '../../src/decision/policy-handle.js';
 import { createDecider, type Decider } from '../../src/decision/engine.js';
 import { readBundle, type PolicyBundle } from '../../src/decision/bundle.js';
 import { createHttpHost, type HttpHost, type HttpHostOptions } from '../../src/http/host.js';
@@ -74,6 +75,8 @@ export interface StackOptions {
   host?: Partial<Omit<HttpHostOptions, 'verifier' | 'guard' | 'createMcpServer'>>;
   /** Another compiled policy than the committed one (its own data; `data` is merged over it). */
   bundle?: PolicyBundle;
+  /** Decide through this handle (a test swaps snapshots on it) instead of a fixed decider built here. */
+  policy?: PolicyHandle;
 }
 
 export async function newSigningKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
@@ -86,12 +89,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { privateKey, publicJwk } = options.signing ?? await newSigningKey();
   const verifier = createTokenVerifier(validateIdentityConfig({ issuer: ISSUER, audience: AUDIENCE, keys: [publicJwk], algorithms: ['ES256'] }));
   const bundle = options.bundle ?? readBundle();
-  const decider = createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
+  const decider = options.policy?.current() ?? createDecider(bundle, options.data ? { data: deepMerge(bundle.data, options.data) } : {});
   const audit: GuardAuditEntry[] = [];
   const gates = new Gates();
   const extraSink = options.audit;
   const guard = createTaskguard({
-    decider,
+    decider: options.policy ?? decider,
     audit: {
       append: (e) => {
         audit.push(structuredClone(e));
