@@ -5,6 +5,7 @@ import { lintCommand, lintHelp } from './lint-command.js';
 import { evalCommand, evalHelp } from './eval-command.js';
 import { asksForHelp, formatHelp, type CommandHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
+import { replayCommand, replayHelp } from './replay-command.js';
 import { serveCommand, serveHelp } from './serve-command.js';
 import { demoCommand, demoHelp } from './demo-command.js';
 import { tokenCommand, tokenHelp } from './token-command.js';
@@ -21,6 +22,7 @@ const commands: Record<string, { run: Command; help: CommandHelp }> = {
   test: { run: testCommand, help: testHelp },
   eval: { run: evalCommand, help: evalHelp },
   audit: { run: auditCommand, help: auditHelp },
+  replay: { run: replayCommand, help: replayHelp },
 };
 
 export function usage(): string {

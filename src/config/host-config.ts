@@ -41,13 +41,23 @@ export type AuditConfig =
 
 export const DEFAULT_ROTATE_BYTES = 104_857_600;
 
+/**
+ * A candidate policy evaluated beside the live one on `sample` of decisions, never changing an answer. It is
+ * checked like the live policy (policy.verification applies to it too).
+ */
+export interface ShadowConfig {
+  bundle?: string;
+  data?: string;
+  sample: number;
+}
+
 /** The reference host's configuration, validated and with every path absolute. */
 export interface HostConfig {
   listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; allowedOrigins: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
   /** watch: reload when the bundle or data file changes (SIGHUP reloads either way). */
-  policy: { bundle?: string; data?: string; verification?: BundleVerification; watch: boolean };
+  policy: { bundle?: string; data?: string; verification?: BundleVerification; watch: boolean; shadow?: ShadowConfig };
   store: StoreConfig;
   audit: AuditConfig;
   /** tools: register the demo tools; conformance: register the conformance runner's fixture tools instead. */
@@ -121,13 +131,15 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   }
 
   const policyRaw = section(raw, 'policy', at);
-  only(policyRaw, 'policy', ['bundle', 'data', 'verification', 'watch'], at);
+  only(policyRaw, 'policy', ['bundle', 'data', 'verification', 'watch', 'shadow'], at);
+  const shadow = shadowConfig(policyRaw['shadow'], baseDir, at);
   if (policyRaw['watch'] !== undefined && typeof policyRaw['watch'] !== 'boolean') at('policy.watch', 'must be true or false');
   const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
   const data = str(policyRaw['data'], 'policy.data', at);
   const verification = verificationConfig(policyRaw['verification'], baseDir, at);
   // A data file beside a signed bundle would decide with data no signature covers.
   if (verification && data) at('policy.data', 'cannot replace the data of a signed bundle (policy.verification is set); build the data into the bundle');
+  if (shadow?.data && verification) at('policy.shadow.data', 'cannot replace the data of a signed bundle (policy.verification is set); build the data into the candidate bundle');
 
   const store = storeConfig(section(raw, 'store', at), stateDir, at);
   const audit = auditConfig(section(raw, 'audit', at), store, stateDir, port, at);
@@ -154,6 +166,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
       ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(policyData ? { data: path.resolve(baseDir, policyData) } : {}),
       ...(verification ? { verification } : {}),
       watch: policyRaw['watch'] === true,
+      ...(shadow ? { shadow } : {}),
     },
     store,
     audit,
@@ -269,6 +282,24 @@ function str(value: unknown, p: string, at: At): string | undefined {
     return undefined;
   }
   return value;
+}
+
+function shadowConfig(raw: unknown, baseDir: string, at: At): ShadowConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw)) {
+    at('policy.shadow', 'must be a mapping with bundle and/or data, and sample');
+    return undefined;
+  }
+  only(raw, 'policy.shadow', ['bundle', 'data', 'sample'], at);
+  const bundle = str(raw['bundle'], 'policy.shadow.bundle', at);
+  const data = str(raw['data'], 'policy.shadow.data', at);
+  if (!bundle && !data) at('policy.shadow', 'needs a bundle, a data file or both (the candidate)');
+  const sample = raw['sample'] ?? 1;
+  if (typeof sample !== 'number' || !(sample > 0 && sample <= 1)) at('policy.shadow.sample', 'must be a number above 0 and at most 1');
+  return {
+    ...(bundle ? { bundle: path.resolve(baseDir, bundle) } : {}), ...(data ? { data: path.resolve(baseDir, data) } : {}),
+    sample: typeof sample === 'number' ? sample : 1,
+  };
 }
 
 function int(value: unknown, p: string, min: number, max: number, at: At): number | undefined {

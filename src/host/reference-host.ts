@@ -14,6 +14,7 @@ import { loadCandidate } from '../activation/candidate.js';
 import { watchPolicyFiles } from '../activation/file-watch.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
+import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observer.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -37,6 +38,8 @@ export interface HostRuntime {
   reloadPolicy(trigger: 'files' | 'sighup'): Promise<ActivationOutcome>;
   /** The one path into the guard for a new policy (files, SIGHUP, a bundle service). */
   activator: PolicyActivator;
+  /** With policy.shadow: the candidate evaluated beside the live policy, and its counts. */
+  shadow: ShadowObserver | undefined;
   guard: Taskguard;
   /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
   tasks: TasksExtension;
@@ -76,9 +79,18 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   }
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
   const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
+  // The shadow candidate passes the same checks as a live one (signature included) and reloads with it.
+  const shadowConfig = config.policy.shadow;
+  const loadShadow = shadowConfig
+    ? (): Promise<Decider> => loadCandidate({ bundle: shadowConfig.bundle ?? config.policy.bundle, data: shadowConfig.data, verification: config.policy.verification })
+    : undefined;
+  const shadowPolicy = loadShadow ? new SwappablePolicy(await loadShadow()) : undefined;
+  const shadow = shadowPolicy && shadowConfig
+    ? new ShadowObserver({ candidate: () => shadowPolicy.current(), sample: shadowConfig.sample, onDisagreement: (d) => log(shadowLine(d)) })
+    : undefined;
   activator.started();
   const guard = createTaskguard({
-    decider: policy, audit: audit.log, store: opened.store,
+    decider: policy, audit: audit.log, ...(shadow ? { observers: [shadow] } : {}), store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
@@ -92,7 +104,17 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   if (config.demo.conformance) registerConformanceTools(guard);
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
-  const reloadPolicy = (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => activator.activate(trigger, loadFromFiles);
+  const reloadPolicy = async (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => {
+    const outcome = await activator.activate(trigger, loadFromFiles);
+    if (loadShadow && shadowPolicy) {
+      await loadShadow().then((next) => {
+        if (next.revision === shadowPolicy.current().revision && next.dataRevision === shadowPolicy.current().dataRevision) return;
+        shadowPolicy.swap(next);
+        log(`shadow policy reloaded (${trigger}): policy ${next.revision.slice(0, 12)}, data ${next.dataRevision.slice(0, 12)}`);
+      }, (err: unknown) => log(`shadow policy candidate refused (${trigger}), the previous one keeps shadowing: ${describeError(err)}`));
+    }
+    return outcome;
+  };
   const watched = config.policy.watch
     ? watchPolicyFiles([config.policy.bundle ?? defaultBundleDir, ...(config.policy.data ? [config.policy.data] : [])], () => reloadPolicy('files'), {
       debounceMs: 300, onError: (err) => log(`policy watch: ${describeError(err)}`),
@@ -105,7 +127,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     get decider() {
       return policy.current();
     },
-    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
+    reloadPolicy, activator, shadow, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -120,6 +142,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
       watched?.close();
       guard.close();
+      await shadow?.idle();
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
       await audit.close();
@@ -154,4 +177,10 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
       scopes_supported: () => runtime.guard.guard.policy.scopesSupported,
     },
   });
+}
+
+/** One line per shadow disagreement: the decision id, the operation and both answers (no input: it may hold handles). */
+function shadowLine(d: ShadowDisagreement): string {
+  const answer = (x: { allow: boolean; reasons: readonly string[] }): string => `${x.allow ? 'allow' : 'deny'}${x.reasons.length ? ` [${x.reasons.join(', ')}]` : ''}`;
+  return `shadow policy disagrees (${d.kind}) on decision ${d.decisionId} (${d.input.op}): live ${answer(d.live)}, candidate ${answer(d.candidate)}`;
 }
