@@ -8,6 +8,7 @@ import { sourceDigest } from '../src/policy/sources.js';
 import { defaultBundleDir, defaultPolicyDir } from '../src/util/paths.js';
 import { formatByOperation, latencyByOperation, type OperationLatency } from './decision/by-operation.js';
 import { checkEquivalence, type Mismatch } from './decision/equivalence.js';
+import { constantPolicyDecider } from './decision/floor.js';
 import { buildDecisionMix, OP_WEIGHTS, type DecisionMix } from './decision/mix.js';
 import { timeOpa, warmOpa } from './decision/opa-rest.js';
 import { readPolicyData } from './decision/policy-data.js';
@@ -88,6 +89,10 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
     warmTaskguard(decider, mix.inputs, flags.warmup);
     log(`timing taskguard ${flags.iterations} decisions`);
     const taskguard = timeTaskguard(decider, mix.inputs, flags.iterations);
+    log(`timing the engine's floor: a constant policy over the same data and mix (${flags.iterations} decisions)`);
+    const floorDecider = constantPolicyDecider(decider.data);
+    warmTaskguard(floorDecider, mix.inputs, flags.warmup);
+    const floor = timeTaskguard(floorDecider, mix.inputs, flags.iterations).latency;
     byOperation = latencyByOperation(taskguard.samples, mix.inputs, Object.keys(OP_WEIGHTS) as Operation[]);
 
     log(`warming up opa REST (${flags['opa-warmup']} requests)`);
@@ -97,6 +102,7 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
 
     report = {
       taskguard: taskguard.latency,
+      floor,
       opa,
       allowShare: taskguard.allows / flags.iterations,
       checked: check.checked,

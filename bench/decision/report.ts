@@ -2,10 +2,12 @@ import type { LatencySummary } from '../lib/stats.js';
 import { round2 } from '../lib/stats.js';
 
 /** The targets docs/BENCHMARKS.md holds the engine to. */
-export const TARGETS = { taskguardP50Us: 15, taskguardP99Us: 60, speedupP50: 20 } as const;
+export const TARGETS = { taskguardP50Us: 15, taskguardP99Us: 60, speedupP50: 20, overFloorP50: 1.3 } as const;
 
 export interface DecisionReport {
   taskguard: LatencySummary;
+  /** The same engine over a constant policy (see floor.ts), timed in the same run. */
+  floor: LatencySummary;
   opa: LatencySummary;
   allowShare: number;
   checked: number;
@@ -29,7 +31,13 @@ export function targetVerdicts(r: DecisionReport): { label: string; met: boolean
     { label: `taskguard p50 <= ${TARGETS.taskguardP50Us} us`, met: r.taskguard.p50_us <= TARGETS.taskguardP50Us, value: `${r.taskguard.p50_us.toFixed(2)} us` },
     { label: `taskguard p99 <= ${TARGETS.taskguardP99Us} us`, met: r.taskguard.p99_us <= TARGETS.taskguardP99Us, value: `${r.taskguard.p99_us.toFixed(2)} us` },
     { label: `speedup p50 >= ${TARGETS.speedupP50}x`, met: s.p50 >= TARGETS.speedupP50, value: `${s.p50.toFixed(1)}x` },
+    { label: `p50 / floor p50 <= ${TARGETS.overFloorP50}x`, met: overFloor(r) <= TARGETS.overFloorP50, value: `${overFloor(r).toFixed(2)}x` },
   ];
+}
+
+/** The policy's p50 over the constant policy's: what the rules themselves cost. */
+export function overFloor(r: DecisionReport): number {
+  return r.taskguard.p50_us / r.floor.p50_us;
 }
 
 /** The human-readable result: a latency table and the target verdicts. */
@@ -48,6 +56,7 @@ export function formatTable(r: DecisionReport): string {
   const rows = [
     header,
     row('taskguard (in-process wasm)', r.taskguard),
+    row('floor (constant policy, same engine)', r.floor),
     row('opa REST (opa run --server)', r.opa),
     ['speedup (opa / taskguard)', `${s.p50.toFixed(1)}x`, `${s.p99.toFixed(1)}x`, '', '', '', ''],
   ];
@@ -73,6 +82,9 @@ export function formatJson(r: DecisionReport, iterations: { taskguard: number; o
     opa_rest_p999_us: round2(r.opa.p999_us),
     opa_rest_decisions_per_s: round2(r.opa.throughput_per_s),
     speedup_p99: round2(s.p99),
+    taskguard_floor_p50_us: round2(r.floor.p50_us),
+    taskguard_floor_p99_us: round2(r.floor.p99_us),
+    over_floor_p50: round2(overFloor(r)),
     targets_met: targetVerdicts(r).every((t) => t.met),
     iterations: iterations.taskguard,
     opa_iterations: iterations.opa,
