@@ -32,6 +32,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // On stdio, stdout is the protocol: everything for people goes to stderr.
   const say = (line: string): void => io.err(`taskguard: ${line}`);
   const runtime = await createHostRuntime(config, say);
+  // SIGHUP reloads the policy (the Unix convention for a daemon's configuration) instead of ending the host:
+  // the candidate is checked in full and goes live only if it passes; running tasks carry on either way.
+  // Installed before the host says it listens, so a SIGHUP sent as soon as it is ready never ends it.
+  const onHangup = (): void => void runtime.reloadPolicy('sighup');
+  process.on('SIGHUP', onHangup);
   const policy = `policy ${runtime.decider.revision.slice(0, 12)}, data ${runtime.decider.dataRevision.slice(0, 12)}`;
   const identity = config.identity.mode === 'dev' ? `identity dev-only (taskguard token, key in ${config.stateDir})` : `identity ${config.identity.config.issuer}`;
 
@@ -57,10 +62,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     };
   }
 
-  // SIGHUP reloads the policy (the Unix convention for a daemon's configuration) instead of ending the host:
-  // the candidate is checked in full and goes live only if it passes; running tasks carry on either way.
-  const onHangup = (): void => void runtime.reloadPolicy('sighup');
-  process.on('SIGHUP', onHangup);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
