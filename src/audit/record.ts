@@ -144,41 +144,38 @@ export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord 
   else if (kind === 'lifecycle') checkLifecycle(entry);
   else checkPolicy(entry);
 
-  // Filled field by field (not spread) both to keep absent fields absent and because it is several times
-  // faster, which matters on a path every authorization decision takes. Insertion order is only what
-  // people read in the file; the hash uses canonical (sorted) JSON.
+  // Filled field by field (not spread), to keep absent fields absent, and in sorted key order (the principal's
+  // too): JSON.stringify of the record then is its canonical JSON, so the hash needs no sorting copy, and the
+  // line in the file is exactly what was hashed, with "hash" appended last. Every authorization decision
+  // takes this path; this is several times cheaper than the generic canonicaliser.
+  const decision = kind === 'decision';
   const r: Record<string, unknown> = {};
-  r['seq'] = ctx.seq;
-  r['time'] = new Date(ctx.timeMs).toISOString();
-  r['time_ms'] = ctx.timeMs;
-  r['kind'] = kind;
-  if (kind === 'decision') {
-    r['op'] = operationOf(entry.op);
-    r['decision_id'] = entry.decision_id === undefined ? (ctx.newId ?? randomUUID)() : requiredText(entry.decision_id, 'decision_id');
-  } else {
-    r['event'] = entry.event;
-    if (entry.op !== undefined) r['op'] = operationOf(entry.op);
-    if (entry.decision_id !== undefined) r['decision_id'] = requiredText(entry.decision_id, 'decision_id');
-  }
-  r['principal'] = principalOf(entry.principal);
-  r['task_id'] = nullableText(entry.task_id, 'task_id');
-  r['tool'] = nullableText(entry.tool, 'tool');
-  if (kind === 'decision') {
-    r['allow'] = entry.allow;
-    r['reasons'] = reasonsOf(entry.reasons);
-    r['delegated'] = entry.delegated === true;
-  } else {
-    if (entry.status !== undefined) r['status'] = entry.status;
-    if (entry.status_message !== undefined) r['status_message'] = requiredText(entry.status_message, 'status_message');
-    r['reasons'] = reasonsOf(entry.reasons);
-  }
-  r['policy_revision'] = requiredText(entry.policy_revision ?? ctx.policyRevision, 'policy_revision');
+  if (decision) r['allow'] = entry.allow;
   const dataRevision = entry.data_revision ?? ctx.dataRevision;
   if (dataRevision !== undefined) r['data_revision'] = requiredText(dataRevision, 'data_revision');
+  if (decision) r['decision_id'] = entry.decision_id === undefined ? (ctx.newId ?? randomUUID)() : requiredText(entry.decision_id, 'decision_id');
+  else if (entry.decision_id !== undefined) r['decision_id'] = requiredText(entry.decision_id, 'decision_id');
+  if (decision) r['delegated'] = entry.delegated === true;
   if (entry.error !== undefined) r['error'] = requiredText(entry.error, 'error');
+  if (!decision) r['event'] = entry.event;
+  r['kind'] = kind;
+  if (decision || entry.op !== undefined) r['op'] = operationOf(entry.op);
+  r['policy_revision'] = requiredText(entry.policy_revision ?? ctx.policyRevision, 'policy_revision');
   r['prev_hash'] = ctx.prevHash;
-  r['hash'] = sha256Hex(canonicalJson(r));
-  return deepFreeze(r) as unknown as AuditRecord;
+  r['principal'] = principalOf(entry.principal);
+  r['reasons'] = reasonsOf(entry.reasons);
+  r['seq'] = ctx.seq;
+  if (!decision && entry.status !== undefined) r['status'] = entry.status;
+  if (!decision && entry.status_message !== undefined) r['status_message'] = requiredText(entry.status_message, 'status_message');
+  r['task_id'] = nullableText(entry.task_id, 'task_id');
+  r['time'] = new Date(ctx.timeMs).toISOString();
+  r['time_ms'] = ctx.timeMs;
+  r['tool'] = nullableText(entry.tool, 'tool');
+  r['hash'] = sha256Hex(JSON.stringify(r));
+  // Frozen by hand: the principal and the reasons are the only nested values.
+  if (r['principal'] !== null) Object.freeze(r['principal']);
+  Object.freeze(r['reasons']);
+  return Object.freeze(r) as unknown as AuditRecord;
 }
 
 function checkDecision(entry: AuditEntry): void {
@@ -223,11 +220,12 @@ export function recordLine(record: AuditRecord): string {
 function principalOf(value: AuditPrincipalInput | null | undefined): AuditPrincipal | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'object') invalid('principal must be an object or null');
-  // Copy exactly three fields: never spread, so scopes, tokens or claims cannot ride along.
+  // Copy exactly three fields: never spread, so scopes, tokens or claims cannot ride along. In sorted key
+  // order, as the whole record is (see buildRecord).
   return {
-    tenant: requiredText(value.tenant, 'principal.tenant'),
-    sub: requiredText(value.sub, 'principal.sub'),
     client_id: requiredText(value.client_id, 'principal.client_id'),
+    sub: requiredText(value.sub, 'principal.sub'),
+    tenant: requiredText(value.tenant, 'principal.tenant'),
   };
 }
 
@@ -263,14 +261,6 @@ function cap(text: string): string {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${text.slice(0, end)}…`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function invalid(message: string): never {

@@ -23,6 +23,32 @@ describe('audit records', () => {
     assert.ok(Object.isFrozen(r) && Object.isFrozen(r.principal) && Object.isFrozen(r.reasons));
   });
 
+  it('a record is written in canonical order: its line without "hash" is what was hashed, for every kind and field mix', () => {
+    // A seeded walk over optional fields, kinds and awkward strings (quotes, escapes, non-ASCII, U+2028).
+    let seed = 7;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const text = (): string => ['plain', 'quo"te', 'back\\slash', 'naïve ☃', 'line\u2028sep', '\u0000nul', ''][next(7)] as string;
+    for (let i = 0; i < 500; i++) {
+      const kind = (['decision', 'lifecycle', 'policy'] as const)[next(3)] as 'decision' | 'lifecycle' | 'policy';
+      const entry: AuditEntry = kind === 'decision'
+        ? { kind, op: 'get', allow: next(2) === 0, delegated: next(2) === 0, ...(next(2) ? { decision_id: text() || 'x' } : {}) }
+        : kind === 'lifecycle'
+          ? { kind, event: 'status', task_id: text(), ...(next(2) ? { status: 'working' as const, status_message: text() } : {}), ...(next(2) ? { op: 'cancel' as const } : {}) }
+          : { kind, event: next(2) ? 'activated' : 'refused' };
+      entry.principal = next(3) === 0 ? null : { tenant: text(), sub: text(), client_id: text() };
+      entry.tool = next(2) ? text() : null;
+      if (kind !== 'lifecycle') entry.task_id = next(2) ? text() : null;
+      entry.reasons = Array.from({ length: next(4) }, text);
+      if (next(2)) entry.error = text();
+      if (next(2)) entry.data_revision = text() || 'd';
+      const r = buildRecord(entry, { ...ctx, seq: i + 1, policyRevision: 'p'.repeat(64) });
+      const { hash, ...rest } = r;
+      const line = JSON.stringify(r);
+      assert.equal(line, `${canonicalJson(rest).slice(0, -1)},"hash":${JSON.stringify(hash)}}`);
+      assert.equal(hash, sha256Hex(canonicalJson(rest)));
+    }
+  });
+
   it('a lifecycle record keeps its event, status and the decision that caused it, and no decision fields', () => {
     const r = buildRecord(lifecycle(1, { event: 'cancelled', op: 'cancel', decision_id: 'd-9', status: 'cancelled', status_message: 'by owner' }), ctx);
     assert.equal(r.kind, 'lifecycle');
