@@ -1,13 +1,15 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
 import { ownerKey } from '../identity/principal.js';
+import { deepFreeze } from '../util/freeze.js';
 import type { CreateResult, GetOptions, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /**
- * In-memory TaskStore for tests and single-process hosts. Records are copied in and out, so no caller can
- * change stored state except through the methods; per-owner and per-tenant indexes keep listing inside the
- * scope before paging.
+ * In-memory TaskStore for tests and single-process hosts. Records are copied in once and stored deep-frozen,
+ * and every change stores a new frozen record: readers get the stored record itself, no copy per read (a
+ * poll is the commonest request), and still no caller can change stored state except through the methods.
+ * Per-owner and per-tenant indexes keep listing inside the scope before paging.
  */
 export class MemoryTaskStore implements TaskStore {
   readonly #tasks = new Map<string, TaskRecord>();
@@ -22,27 +24,28 @@ export class MemoryTaskStore implements TaskStore {
   async create(record: TaskRecord, _claim?: LeaseClaim): Promise<CreateResult> {
     const keyed = record.idempotency ? `${ownerKey(record.owner)}\0${record.idempotency.key}` : undefined;
     const holder = keyed === undefined ? undefined : this.#tasks.get(this.#byIdempotencyKey.get(keyed) ?? '');
-    if (holder) return { created: false, record: structuredClone(holder) };
+    if (holder) return { created: false, record: holder };
     if (this.#tasks.has(record.id)) throw new Error('task id already exists');
-    this.#tasks.set(record.id, structuredClone(record));
+    const stored = deepFreeze(structuredClone(record));
+    this.#tasks.set(record.id, stored);
     index(this.#byOwner, ownerKey(record.owner)).add(record.id);
     index(this.#byTenant, record.owner.tenant).add(record.id);
     if (!TERMINAL.has(record.status)) index(this.#liveByOwner, ownerKey(record.owner)).add(record.id);
     if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record.id);
-    return { created: true, record: structuredClone(record) };
+    return { created: true, record: stored };
   }
 
   async get(id: string, options?: GetOptions): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
     if (!record) return undefined;
-    if (options?.outcome !== false) return structuredClone(record);
+    if (options?.outcome !== false || record.outcome === undefined) return record;
     const { outcome: _outcome, ...rest } = record;
-    return structuredClone(rest);
+    return Object.freeze(rest);
   }
 
   async getByIdempotencyKey(owner: TaskOwner, key: string): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(this.#byIdempotencyKey.get(`${ownerKey(owner)}\0${key}`) ?? '');
-    return record ? structuredClone(record) : undefined;
+    return record;
   }
 
   async list(scope: ListScope, nowMs: number, after: ListPosition | undefined, limit: number): Promise<{ records: TaskRecord[]; more: boolean }> {
@@ -52,30 +55,31 @@ export class MemoryTaskStore implements TaskStore {
       .filter((r): r is TaskRecord => r !== undefined && r.expiresMs > nowMs)
       .filter((r) => after === undefined || comparePosition(r, after) > 0)
       .sort(comparePosition);
-    return { records: inScope.slice(0, limit).map((r) => structuredClone(r)), more: inScope.length > limit };
+    return { records: inScope.slice(0, limit), more: inScope.length > limit };
   }
 
   async transition(id: string, from: readonly TaskStatus[], patch: StatusPatch, nowMs: number): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
     if (!record || !from.includes(record.status)) return undefined;
     if (TERMINAL.has(record.status)) return undefined;
-    Object.assign(record, structuredClone(patch), { updatedMs: nowMs });
-    if (TERMINAL.has(record.status)) this.#liveByOwner.get(ownerKey(record.owner))?.delete(id);
-    return structuredClone(record);
+    const next = deepFreeze({ ...record, ...structuredClone(patch), updatedMs: nowMs });
+    this.#tasks.set(id, next);
+    if (TERMINAL.has(next.status)) this.#liveByOwner.get(ownerKey(next.owner))?.delete(id);
+    return next;
   }
 
   async recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
     if (!record) return undefined;
     if (revoke && record.resultsRead >= 1) return undefined;
-    const answer = structuredClone(record);
-    record.resultsRead += 1;
+    const answer = Object.freeze({ ...record, resultsRead: record.resultsRead + 1 });
     if (revoke) {
       // The payload leaves with this answer and is gone from the store.
-      delete record.outcome;
-      record.revoked = true;
+      const { outcome: _outcome, ...rest } = answer;
+      this.#tasks.set(id, Object.freeze({ ...rest, revoked: true }));
+    } else {
+      this.#tasks.set(id, answer);
     }
-    answer.resultsRead = record.resultsRead;
     return answer;
   }
 

@@ -4,6 +4,18 @@ import type { TaskRecord } from '../../src/stores/types.js';
 import { alice, bob, completed, ids, record, withStore, type MakeStore } from './contract-support.js';
 
 /** create, get, delete and what goes in and out: exact round trips and independent copies. */
+/**
+ * Changes a returned record the way a careless caller would. A store may hand out copies (the change is
+ * silently local) or frozen records (the change throws a TypeError); either way nothing stored may move.
+ */
+function attempt(change: () => void): void {
+  try {
+    change();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+}
+
 export function recordCases(make: MakeStore): void {
   it('returns exactly the record it was given, with and without the optional fields', async () => {
     await withStore(make, async (store) => {
@@ -43,7 +55,7 @@ export function recordCases(make: MakeStore): void {
     });
   });
 
-  it('hands out copies: changing a returned or a given record changes nothing stored', async () => {
+  it('hands out copies or frozen records: changing a returned or a given record changes nothing stored', async () => {
     await withStore(make, async (store) => {
       const given = completed('t', alice, { content: [{ type: 'text', text: 'secret' }] });
       await store.create(given);
@@ -53,13 +65,13 @@ export function recordCases(make: MakeStore): void {
 
       const got = await store.get('t');
       assert.ok(got);
-      got.owner.sub = 'mallory';
-      got.status = 'working';
-      (got.scopes as string[]).push('admin');
-      if (got.outcome?.kind === 'result') got.outcome.result['content'] = [];
+      attempt(() => { got.owner.sub = 'mallory'; });
+      attempt(() => { got.status = 'working'; });
+      attempt(() => { (got.scopes as string[]).push('admin'); });
+      attempt(() => { if (got.outcome?.kind === 'result') got.outcome.result['content'] = []; });
       const [listed] = (await store.list({ kind: 'owner', owner: alice }, 0, undefined, 10)).records;
       assert.ok(listed);
-      listed.owner.tenant = 'globex';
+      attempt(() => { listed.owner.tenant = 'globex'; });
 
       const stored = await store.get('t');
       assert.deepEqual(stored?.owner, alice);
@@ -69,17 +81,17 @@ export function recordCases(make: MakeStore): void {
     });
   });
 
-  it('copies what transition and recordResultRead return, too', async () => {
+  it('guards what transition and recordResultRead return, too', async () => {
     await withStore(make, async (store) => {
       await store.create(record('t'));
       const moved = await store.transition('t', ['working'], { status: 'completed', outcome: { kind: 'result', result: { n: 1 } } }, 1100);
       assert.ok(moved);
-      moved.owner.sub = 'mallory';
-      if (moved.outcome?.kind === 'result') moved.outcome.result['n'] = 2;
+      attempt(() => { moved.owner.sub = 'mallory'; });
+      attempt(() => { if (moved.outcome?.kind === 'result') moved.outcome.result['n'] = 2; });
       const read = await store.recordResultRead('t', false);
       assert.ok(read);
-      read.owner.sub = 'mallory';
-      if (read.outcome?.kind === 'result') read.outcome.result['n'] = 3;
+      attempt(() => { read.owner.sub = 'mallory'; });
+      attempt(() => { if (read.outcome?.kind === 'result') read.outcome.result['n'] = 3; });
       const stored = await store.get('t');
       assert.deepEqual(stored?.owner, alice);
       assert.deepEqual(stored?.outcome, { kind: 'result', result: { n: 1 } });
