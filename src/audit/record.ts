@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OPERATIONS, TASK_STATUSES, type Operation, type TaskStatus } from '../decision/types.js';
+import { OPERATIONS, TASK_STATUSES, WIRES, type Operation, type TaskStatus, type Wire } from '../decision/types.js';
 import { TaskguardError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 
@@ -61,6 +61,8 @@ export interface AuditEntry {
   delegated?: boolean;
   status?: TaskStatus;
   status_message?: string;
+  /** decision: the protocol generation that carried the request (absent for the guard's own refusals). */
+  wire?: Wire;
   /** Falls back to the log's `policyRevision`. */
   policy_revision?: string;
   /** Falls back to the log's `dataRevision`. */
@@ -91,6 +93,8 @@ export interface DecisionRecord extends AuditRecordBase {
   readonly decision_id: string;
   readonly allow: boolean;
   readonly delegated: boolean;
+  /** The protocol generation that carried the request, when a policy decided it. */
+  readonly wire?: Wire;
 }
 
 export interface LifecycleRecord extends AuditRecordBase {
@@ -171,6 +175,7 @@ export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord 
   r['time'] = new Date(ctx.timeMs).toISOString();
   r['time_ms'] = ctx.timeMs;
   r['tool'] = nullableText(entry.tool, 'tool');
+  if (decision && entry.wire !== undefined) r['wire'] = wireOf(entry.wire);
   r['hash'] = sha256Hex(JSON.stringify(r));
   // Frozen by hand: the principal and the reasons are the only nested values.
   if (r['principal'] !== null) Object.freeze(r['principal']);
@@ -236,6 +241,11 @@ function reasonsOf(value: readonly string[] | undefined): string[] {
   // Dropping reasons silently would make a deny look simpler than it was, so the cut is visible.
   if (value.length > MAX_REASONS) out[MAX_REASONS - 1] = `... ${value.length - MAX_REASONS + 1} more reasons`;
   return out;
+}
+
+function wireOf(value: unknown): Wire {
+  if (typeof value !== 'string' || !(WIRES as readonly string[]).includes(value)) invalid(`wire must be one of ${WIRES.join(', ')}`);
+  return value as Wire;
 }
 
 function operationOf(value: unknown): Operation {

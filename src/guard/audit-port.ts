@@ -1,4 +1,4 @@
-import type { Operation, TaskStatus } from '../decision/types.js';
+import type { Operation, TaskStatus, Wire } from '../decision/types.js';
 
 /**
  * What the guard hands its audit log: one entry per decision (allow or deny) and per lifecycle transition.
@@ -9,6 +9,8 @@ import type { Operation, TaskStatus } from '../decision/types.js';
 export interface GuardAuditEntry {
   kind: 'decision' | 'lifecycle';
   op?: Operation;
+  /** decision: the generation that carried the request (set on every policy decision). */
+  wire?: Wire;
   event?: 'created' | 'create_replayed' | 'status' | 'result_read' | 'cancelled' | 'expired' | 'revoked' | 'orphaned';
   decision_id?: string;
   principal: { tenant: string; sub: string; client_id: string } | null;

@@ -103,6 +103,7 @@ export class GuardCore {
     this.#record(snapshot, {
       kind: 'decision',
       op: parts.op,
+      wire: input.wire ?? '2025-11-25',
       decision_id: decisionId,
       principal: auditPrincipal(parts.principal),
       task_id: parts.task?.id ?? null,

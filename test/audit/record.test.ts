@@ -31,7 +31,7 @@ describe('audit records', () => {
     for (let i = 0; i < 500; i++) {
       const kind = (['decision', 'lifecycle', 'policy'] as const)[next(3)] as 'decision' | 'lifecycle' | 'policy';
       const entry: AuditEntry = kind === 'decision'
-        ? { kind, op: 'get', allow: next(2) === 0, delegated: next(2) === 0, ...(next(2) ? { decision_id: text() || 'x' } : {}) }
+        ? { kind, op: 'get', allow: next(2) === 0, delegated: next(2) === 0, ...(next(2) ? { decision_id: text() || 'x' } : {}), ...(next(2) ? { wire: next(2) ? '2026-07-28' as const : '2025-11-25' as const } : {}) }
         : kind === 'lifecycle'
           ? { kind, event: 'status', task_id: text(), ...(next(2) ? { status: 'working' as const, status_message: text() } : {}), ...(next(2) ? { op: 'cancel' as const } : {}) }
           : { kind, event: next(2) ? 'activated' : 'refused' };

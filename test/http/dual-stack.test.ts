@@ -173,5 +173,8 @@ describe('the reference host serves both generations on one endpoint', () => {
     assert.ok(created.length >= 6, `created records: ${created.length}`);
     const ops = new Set(records.filter((r) => r['kind'] === 'decision').map((r) => r['op']));
     for (const op of ['create', 'get', 'cancel', 'result']) assert.ok(ops.has(op), `no ${op} decision recorded`);
+    // Each policy decision says which generation carried it: both are in this one chain.
+    const wires = new Set(records.filter((r) => r['kind'] === 'decision' && !(r['reasons'] as string[]).includes('rate_limited')).map((r) => r['wire']));
+    assert.ok(wires.has('2025-11-25') && wires.has('2026-07-28'), `wires recorded: ${[...wires].join(', ')}`);
   });
 });
