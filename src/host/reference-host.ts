@@ -12,6 +12,8 @@ import type { HostConfig } from '../config/host-config.js';
 import { PolicyActivator, type ActivationOutcome } from '../activation/activator.js';
 import { loadCandidate } from '../activation/candidate.js';
 import { watchPolicyFiles } from '../activation/file-watch.js';
+import { openBundleService } from '../activation/bundle-service.js';
+import { NO_POLICY } from '../activation/no-policy.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
@@ -57,7 +59,12 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   // The same checks a reload makes; configured keys mean a signature is required: an unsigned or tampered
   // bundle stops the host here, as it is refused on a reload later.
   const loadFromFiles = (): Promise<Decider> => loadCandidate(config.policy);
-  const policy = new SwappablePolicy(await loadFromFiles());
+  // With a bundle service, the host starts on the persisted bundle (checked again) or on no policy at all,
+  // and the first poll below replaces it; see docs/POLICY-RELOAD.md for why it does not refuse to start.
+  const service = config.policy.service
+    ? await openBundleService({ config: config.policy.service, verification: config.policy.verification, stateDir: config.stateDir, userAgent: `taskguard/${VERSION}`, log })
+    : undefined;
+  const policy = new SwappablePolicy(service ? service.initial : await loadFromFiles());
   const decider = policy.current();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const sharedCursorSecret = cursorSecret(config.store);
@@ -76,7 +83,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   }
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
   const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
-  activator.started();
+  if (policy.current() !== NO_POLICY) activator.started();
   const guard = createTaskguard({
     decider: policy, audit: audit.log, store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
@@ -92,7 +99,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   if (config.demo.conformance) registerConformanceTools(guard);
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
-  const reloadPolicy = (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => activator.activate(trigger, loadFromFiles);
+  await service?.start(activator);
+  const reloadPolicy = (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => service ? service.pollNow() : activator.activate(trigger, loadFromFiles);
   const watched = config.policy.watch
     ? watchPolicyFiles([config.policy.bundle ?? defaultBundleDir, ...(config.policy.data ? [config.policy.data] : [])], () => reloadPolicy('files'), {
       debounceMs: 300, onError: (err) => log(`policy watch: ${describeError(err)}`),
@@ -119,6 +127,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       while (guard.running() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
       watched?.close();
+      await service?.close();
       guard.close();
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
@@ -147,6 +156,8 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     readiness: async () => ({
       store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
       audit: runtime.audit.writable,
+      // Before the first bundle from a bundle service arrives, every request is refused.
+      ...(config.policy.service ? { policy: runtime.decider !== NO_POLICY } : {}),
     }),
     protectedResource: {
       resource: config.listen.publicUrl,
