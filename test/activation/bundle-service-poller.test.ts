@@ -107,7 +107,9 @@ describe('polling an OPA bundle service', () => {
       assert.deepEqual(readFileSync(archive), bundles.first);
     }
     server.serve('"r2"', bundles.second);
-    await until('r2 is active', () => p.policy.current().dataRevision === bundles.secondDataRevision);
+    // The poll's event comes once the bundle is live and persisted.
+    await until('r2 is active', () => p.events.at(-1)?.result === 'activated');
+    assert.equal(p.policy.current().dataRevision, bundles.secondDataRevision);
     assert.deepEqual(readFileSync(archive), bundles.second);
     const next = server.requests.length;
     await server.answered(next + 1);
@@ -144,7 +146,7 @@ describe('polling an OPA bundle service', () => {
     server.serve('"r2"', bundles.second);
     await until('r2 is active', () => p.events.filter((e) => e.result === 'activated').length === 2);
     assert.equal(p.policy.current().dataRevision, bundles.secondDataRevision);
-    assert.equal(p.events.findLast((e) => e.result === 'activated')?.nextDelayMs, 0, 'asked again at once');
+    assert.equal([...p.events].reverse().find((e) => e.result === 'activated')?.nextDelayMs, 0, 'asked again at once');
     // Held for the whole wait, then 304: asked again at once too.
     await until('a held poll times out', () => p.events.some((e) => e.result === 'not_modified'));
     assert.equal(p.events.find((e) => e.result === 'not_modified')?.nextDelayMs, 0);
