@@ -35,7 +35,10 @@ export interface HostRuntime {
   config: HostConfig;
   /** The active policy snapshot (it changes on each activation). */
   readonly decider: Decider;
-  /** Reloads the policy from its configured files: the candidate goes live only if it passes every check. */
+  /**
+   * Reloads the policy from its configured files, or polls the bundle service now when policy.service is
+   * set: the candidate goes live only if it passes every check.
+   */
   reloadPolicy(trigger: 'files' | 'sighup'): Promise<ActivationOutcome>;
   /** The one path into the guard for a new policy (files, SIGHUP, a bundle service). */
   activator: PolicyActivator;
