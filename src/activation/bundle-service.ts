@@ -119,6 +119,7 @@ class BundlePoller implements BundleService {
   }
 
   pollNow(): Promise<ActivationOutcome> {
+    if (!this.#activator) return Promise.reject(new TaskguardError('usage', 'bundle service polled before start'));
     return this.#poll(false);
   }
 
@@ -139,16 +140,21 @@ class BundlePoller implements BundleService {
   #poll(starting: boolean): Promise<ActivationOutcome> {
     if (this.#running) return this.#running;
     clearTimeout(this.#timer);
-    const run = this.#exchange(starting).finally(() => {
+    const activator = this.#activator as PolicyActivator;
+    // Polls run from a timer, where a throw would end the process: whatever goes wrong (the state folder
+    // full, say) is a failed poll, retried with backoff like any other.
+    const run = this.#exchange(activator, starting).catch((err: unknown) => {
+      const error = describeError(err);
+      this.#options.log(`bundle service poll failed: ${error}`);
+      return this.#done({ kind: 'refused', error }, 'failed', this.#etag);
+    }).finally(() => {
       this.#running = undefined;
     });
     this.#running = run;
     return run;
   }
 
-  async #exchange(starting: boolean): Promise<ActivationOutcome> {
-    const activator = this.#activator;
-    if (!activator) throw new TaskguardError('usage', 'bundle service polled before start');
+  async #exchange(activator: PolicyActivator, starting: boolean): Promise<ActivationOutcome> {
     const { polling } = this.#options.config;
     // The start poll asks for an answer now: the host is waiting for it.
     const waitS = starting ? undefined : polling.longPollingTimeoutS;

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PolicyActivator } from '../../src/activation/activator.js';
 import { openBundleService, type BundleService, type PollEvent } from '../../src/activation/bundle-service.js';
@@ -158,6 +158,21 @@ describe('polling an OPA bundle service', () => {
     assert.equal(plain.result, 'not_modified');
     assert.ok(plain.nextDelayMs >= fast.minDelayMs && plain.nextDelayMs <= fast.maxDelayMs, `periodic delay ${plain.nextDelayMs}`);
     assert.equal(server.requests.at(-1)?.headers['prefer'], 'modes=snapshot;wait=1');
+  });
+
+  it('a bundle it cannot store is a failed poll, retried with backoff, not a crash', async () => {
+    const { server, url } = await serverWith('"r1"', bundles.first);
+    const p = await startPoller(url, fast);
+    // A file where the bundle's folder was: nothing can be written there.
+    const folder = path.join(p.stateDir, 'bundles', 'taskguard');
+    rmSync(folder, { recursive: true });
+    writeFileSync(folder, 'in the way');
+    server.serve('"r2"', bundles.second);
+    await until('a poll fails', () => p.events.some((e) => e.result === 'failed'));
+    assert.match(p.lines.join('\n'), /^bundle service poll failed: .*(EEXIST|ENOTDIR)/m);
+    assert.equal(p.policy.current().dataRevision, bundles.firstDataRevision);
+    rmSync(folder);
+    await until('the second bundle is active', () => p.policy.current().dataRevision === bundles.secondDataRevision);
   });
 
   it('pollNow (SIGHUP) fetches at once, however long the periodic delay', async () => {
