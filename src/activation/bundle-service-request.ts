@@ -67,18 +67,19 @@ export async function requestBundle(request: BundleRequest): Promise<BundleRespo
 }
 
 async function readCapped(res: Response, maxBytes: number, where: string): Promise<Buffer> {
-  const tooLarge = (): TaskguardError => new TaskguardError('bundle_invalid', `bundle from ${where} is larger than ${maxBytes / 1048576} MiB`);
+  const limit = `${maxBytes / 1048576} MiB`;
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await res.body?.cancel();
-    throw tooLarge();
+    throw new TaskguardError('bundle_invalid', `bundle from ${where} declares ${declared} bytes, more than ${limit}`);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (res.body) {
     for await (const chunk of res.body) {
       total += chunk.length;
-      if (total > maxBytes) throw tooLarge();
+      // A chunked or compressed body says nothing of its size up front: it is counted as it comes.
+      if (total > maxBytes) throw new TaskguardError('bundle_invalid', `bundle from ${where} is larger than ${limit}`);
       chunks.push(chunk);
     }
   }

@@ -20,6 +20,8 @@ export class BundleServer {
   readonly requests: SeenRequest[] = [];
   mode: 'serving' | 'failing' | 'down' = 'serving';
   longPolling = false;
+  /** Send bodies with no Content-Length (chunked): a client must count what it reads. */
+  chunked = false;
   #bundle: { etag: string; body: Buffer } | undefined;
   #held = new Set<() => void>();
   #waiters: Array<() => void> = [];
@@ -29,7 +31,9 @@ export class BundleServer {
     this.requests.push(seen);
     const answer = (status: number, headers: Record<string, string> = {}, body?: Buffer): void => {
       seen.status = status;
-      res.writeHead(status, { ...(this.longPolling ? { 'content-type': LONG_POLL_CONTENT_TYPE } : status === 200 ? { 'content-type': 'application/gzip' } : {}), ...headers });
+      const type = this.longPolling ? { 'content-type': LONG_POLL_CONTENT_TYPE } : status === 200 ? { 'content-type': 'application/gzip' } : {};
+      const length = body && !this.chunked ? { 'content-length': String(body.length) } : {};
+      res.writeHead(status, { ...type, ...length, ...headers });
       res.end(body);
       this.#finish();
     };

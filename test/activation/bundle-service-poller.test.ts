@@ -7,6 +7,7 @@ import { openBundleService, type BundleService, type PollEvent } from '../../src
 import { NO_POLICY } from '../../src/activation/no-policy.js';
 import type { BundleServiceConfig } from '../../src/config/bundle-service-config.js';
 import { SwappablePolicy } from '../../src/decision/policy-handle.js';
+import { MAX_BUNDLE_BYTES } from '../../src/policy/tar.js';
 import { tempDir } from '../support/temp-policy.js';
 import { BundleServer } from './bundle-server.js';
 import { buildServiceBundles, type ServiceBundles } from './service-bundles.js';
@@ -85,7 +86,7 @@ describe('polling an OPA bundle service', () => {
     assert.doesNotMatch(p.lines.join('\n'), new RegExp(TOKEN));
   });
 
-  it('refuses a corrupt archive, a wrong entrypoint and invalid data: the old policy serves, the ETag and the persisted copy stay', async () => {
+  it('refuses a corrupt archive, a wrong entrypoint, invalid data and an archive past the size cap: the old policy serves, the ETag and the persisted copy stay', async () => {
     const { server, url } = await serverWith('"r1"', bundles.first);
     const p = await startPoller(url, fast);
     const live = p.policy.current();
@@ -95,7 +96,11 @@ describe('polling an OPA bundle service', () => {
       ['"wrong-entrypoint"', bundles.wrongEntrypoint, /does not list the taskguard\/tasks\/decision entrypoint/],
       ['"bad-data"', bundles.badData, /defaults\.max_ttl_ms/],
     ];
+    // Past the size cap, announced by Content-Length or found by counting a chunked body.
+    const huge = Buffer.alloc(MAX_BUNDLE_BYTES + 1);
+    cases.push(['"huge"', huge, /declares 67108865 bytes, more than 64 MiB/], ['"huge-chunked"', huge, /is larger than 64 MiB/]);
     for (const [etag, body, reason] of cases) {
+      server.chunked = etag === '"huge-chunked"';
       server.serve(etag, body);
       const refusal = new RegExp(`^policy candidate refused \\(service\\), still serving .*${reason.source}`);
       await until(`${etag} is refused`, () => p.lines.some((line) => refusal.test(line)));
