@@ -7,6 +7,7 @@ export type TaskguardErrorCode =
   | 'audit_io'
   | 'bundle_invalid'
   | 'bundle_missing'
+  | 'bundle_unavailable'
   | 'build_failed'
   | 'config_invalid'
   | 'entrypoint_missing'

@@ -92,6 +92,7 @@ export class PolicyActivator {
   }
 }
 
-function revisions(d: Decider): string {
+/** How log lines name a snapshot: `policy <12 hex>, data <12 hex>`. */
+export function revisions(d: Decider): string {
   return `policy ${d.revision.slice(0, 12)}, data ${d.dataRevision.slice(0, 12)}`;
 }

@@ -26,7 +26,7 @@ export async function syncFolder(dir: string): Promise<void> {
  * content or the new, never a torn mix. `syncDir` also fsyncs the folder, so the new content survives a
  * crash rather than only never being torn.
  */
-export async function replaceFile(target: string, text: string, syncDir = false): Promise<void> {
+export async function replaceFile(target: string, text: string | Uint8Array, syncDir = false): Promise<void> {
   const temp = `${target}.tmp`;
   const handle = await open(temp, 'w', 0o600);
   try {

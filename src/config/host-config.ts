@@ -10,6 +10,7 @@ import { loopbackOrigins, originOf } from '../http/origin.js';
 import { deepFreeze } from '../util/freeze.js';
 import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
+import { bundleServiceConfig, type BundleServiceConfig } from './bundle-service-config.js';
 import { verificationConfig } from './verification-config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
@@ -56,8 +57,8 @@ export interface HostConfig {
   listen: { host: string; port: number; path: string; publicUrl: string; allowedHosts: string[]; allowedOrigins: string[]; maxBodyBytes: number };
   stateDir: string;
   identity: { mode: 'dev' } | { mode: 'jwt'; config: IdentityConfig };
-  /** watch: reload when the bundle or data file changes (SIGHUP reloads either way). */
-  policy: { bundle?: string; data?: string; verification?: BundleVerification; watch: boolean; shadow?: ShadowConfig };
+  /** watch: reload when the bundle or data file changes (SIGHUP reloads either way). service: see BundleServiceConfig. */
+  policy: { bundle?: string; data?: string; verification?: BundleVerification; watch: boolean; service?: BundleServiceConfig; shadow?: ShadowConfig };
   store: StoreConfig;
   audit: AuditConfig;
   /** tools: register the demo tools; conformance: register the conformance runner's fixture tools instead. */
@@ -131,7 +132,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   }
 
   const policyRaw = section(raw, 'policy', at);
-  only(policyRaw, 'policy', ['bundle', 'data', 'verification', 'watch', 'shadow'], at);
+  only(policyRaw, 'policy', ['bundle', 'data', 'verification', 'watch', 'service', 'shadow'], at);
   const shadow = shadowConfig(policyRaw['shadow'], baseDir, at);
   if (policyRaw['watch'] !== undefined && typeof policyRaw['watch'] !== 'boolean') at('policy.watch', 'must be true or false');
   const bundle = str(policyRaw['bundle'], 'policy.bundle', at);
@@ -140,6 +141,11 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   // A data file beside a signed bundle would decide with data no signature covers.
   if (verification && data) at('policy.data', 'cannot replace the data of a signed bundle (policy.verification is set); build the data into the bundle');
   if (shadow?.data && verification) at('policy.shadow.data', 'cannot replace the data of a signed bundle (policy.verification is set); build the data into the candidate bundle');
+  const service = bundleServiceConfig(policyRaw['service'], verification !== undefined, at);
+  // The service's bundle is the whole policy, as an OPA bundle owns its roots: a local bundle or data file
+  // beside it would be a second source of truth, and which one decides would depend on what loaded last.
+  if (service) for (const key of ['bundle', 'data'] as const) if (policyRaw[key] !== undefined) at(`policy.${key}`, 'cannot be set with policy.service (the service\'s bundle is the whole policy)');
+  if (service && policyRaw['watch'] === true) at('policy.watch', 'has nothing to watch with policy.service (the service is polled)');
 
   const store = storeConfig(section(raw, 'store', at), stateDir, at);
   const audit = auditConfig(section(raw, 'audit', at), store, stateDir, port, at);
@@ -150,6 +156,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const conformance = demo['tools'] === 'conformance';
   // The fixture tools come with their own data; a signed bundle's data cannot be replaced, so the two exclude.
   if (conformance && verification) at('demo.tools', 'conformance needs its own policy data, which a signed bundle (policy.verification) cannot take');
+  if (conformance && service) at('demo.tools', 'conformance needs its own policy data, which a bundle service\'s bundle cannot take');
   const policyData = data ?? (conformance ? CONFORMANCE_DATA_FILE : undefined);
 
   const sessions = section(raw, 'sessions', at);
@@ -167,6 +174,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
       ...(verification ? { verification } : {}),
       watch: policyRaw['watch'] === true,
       ...(shadow ? { shadow } : {}),
+      ...(service ? { service } : {}),
     },
     store,
     audit,

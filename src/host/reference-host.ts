@@ -12,6 +12,8 @@ import type { HostConfig } from '../config/host-config.js';
 import { PolicyActivator, type ActivationOutcome } from '../activation/activator.js';
 import { loadCandidate } from '../activation/candidate.js';
 import { watchPolicyFiles } from '../activation/file-watch.js';
+import { openBundleService } from '../activation/bundle-service.js';
+import { NO_POLICY } from '../activation/no-policy.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
 import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observer.js';
@@ -34,7 +36,10 @@ export interface HostRuntime {
   config: HostConfig;
   /** The active policy snapshot (it changes on each activation). */
   readonly decider: Decider;
-  /** Reloads the policy from its configured files: the candidate goes live only if it passes every check. */
+  /**
+   * Reloads the policy from its configured files, or polls the bundle service now when policy.service is
+   * set: the candidate goes live only if it passes every check.
+   */
   reloadPolicy(trigger: 'files' | 'sighup'): Promise<ActivationOutcome>;
   /** The one path into the guard for a new policy (files, SIGHUP, a bundle service). */
   activator: PolicyActivator;
@@ -60,7 +65,12 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   // The same checks a reload makes; configured keys mean a signature is required: an unsigned or tampered
   // bundle stops the host here, as it is refused on a reload later.
   const loadFromFiles = (): Promise<Decider> => loadCandidate(config.policy);
-  const policy = new SwappablePolicy(await loadFromFiles());
+  // With a bundle service, the host starts on the persisted bundle (checked again) or on no policy at all,
+  // and the first poll below replaces it; see docs/POLICY-RELOAD.md for why it does not refuse to start.
+  const service = config.policy.service
+    ? await openBundleService({ config: config.policy.service, verification: config.policy.verification, stateDir: config.stateDir, userAgent: `taskguard/${VERSION}`, log })
+    : undefined;
+  const policy = new SwappablePolicy(service ? service.initial : await loadFromFiles());
   const decider = policy.current();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const sharedCursorSecret = cursorSecret(config.store);
@@ -88,7 +98,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const shadow = shadowPolicy && shadowConfig
     ? new ShadowObserver({ candidate: () => shadowPolicy.current(), sample: shadowConfig.sample, onDisagreement: (d) => log(shadowLine(d)) })
     : undefined;
-  activator.started();
+  if (policy.current() !== NO_POLICY) activator.started();
   const guard = createTaskguard({
     decider: policy, audit: audit.log, ...(shadow ? { observers: [shadow] } : {}), store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
@@ -104,8 +114,9 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   if (config.demo.conformance) registerConformanceTools(guard);
   const verifier = config.identity.mode === 'dev' ? await devVerifier(config) : createTokenVerifier(config.identity.config);
 
+  await service?.start(activator);
   const reloadPolicy = async (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => {
-    const outcome = await activator.activate(trigger, loadFromFiles);
+    const outcome = await (service ? service.pollNow() : activator.activate(trigger, loadFromFiles));
     if (loadShadow && shadowPolicy) {
       await loadShadow().then((next) => {
         if (next.revision === shadowPolicy.current().revision && next.dataRevision === shadowPolicy.current().dataRevision) return;
@@ -141,6 +152,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       while (guard.running() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       if (guard.running() > 0) say(`stopping ${guard.running()} task(s) still running after ${config.shutdown.graceMs} ms`);
       watched?.close();
+      await service?.close();
       guard.close();
       await shadow?.idle();
       // Stopped tasks record their final status (failed) before the audit log closes.
@@ -170,6 +182,8 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     readiness: async () => ({
       store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
       audit: runtime.audit.writable,
+      // Before the first bundle from a bundle service arrives, every request is refused.
+      ...(config.policy.service ? { policy: runtime.decider !== NO_POLICY } : {}),
     }),
     protectedResource: {
       resource: config.listen.publicUrl,

@@ -201,7 +201,7 @@ export interface GuardedClient {
   cancel(taskId: string): Promise<ReturnType<typeof CancelTaskResultSchema.parse>>;
 }
 
-function wrap(client: Client, transport: StreamableHTTPClientTransport): GuardedClient {
+export function wrap(client: Client, transport: StreamableHTTPClientTransport): GuardedClient {
   return {
     client,
     sessionId: () => transport.sessionId,
