@@ -17,6 +17,7 @@ import { SwappablePolicy } from '../decision/policy-handle.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
+import { createSharedRateLimiter } from '../guard/shared-rate-limit.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
 import { createTasksExtension, type TasksExtension } from '../wire/v2026/extension.js';
 import { defaultBundleDir, packageRoot } from '../util/paths.js';
@@ -77,10 +78,13 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
   const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
   activator.started();
+  const { slices } = opened;
   const guard = createTaskguard({
     decider: policy, audit: audit.log, store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
+    // Hosts sharing PostgreSQL hold each principal's limit together, not each on its own.
+    ...(slices ? { rateLimiter: (perMinute: number) => createSharedRateLimiter(slices, perMinute, { onError: (err) => log(`rate limits: ${err.message}`) }) } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
     // The client got only the correlation id; the operator gets the cause, under the same id.
     onLocalError: (err, correlationId) => log(`request failed (correlation id ${correlationId}): ${describeError(err)}`),
