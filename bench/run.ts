@@ -6,6 +6,11 @@ import type { Benchmark } from './lib/benchmark.js';
  */
 const BENCHMARKS: readonly Benchmark[] = [
   {
+    name: 'crosshost',
+    summary: 'two hosts sharing PostgreSQL: cancel-to-abort latency across hosts (LISTEN/NOTIFY) and rate-limit writes per 1,000 requests',
+    load: async () => (await import('./crosshost.js')).runCrosshostBenchmark,
+  },
+  {
     name: 'decision',
     summary: 'per-decision latency: in-process wasm vs the same policy behind opa run --server (REST)',
     load: async () => (await import('./decision.js')).runDecisionBenchmark,

@@ -28,6 +28,8 @@ export {
   type TaskStore, type LeasedTaskStore, type TaskRecord, type TaskOutcome, type ListScope, type CreateResult, type Idempotency,
 } from './stores/types.js';
 export { IDEMPOTENCY_META_KEY } from './guard/idempotency.js';
+export type { RateLimiter } from './guard/rate-limit.js';
+export { createSharedRateLimiter, type SharedRateLimiter, type SharedRateLimiterOptions, type SliceStore } from './guard/shared-rate-limit.js';
 export { createTokenVerifier, validateIdentityConfig, principalFromAuthInfo, type IdentityConfig, type Principal } from './identity/index.js';
 // The audit log in a JSONL file; the database tables are `taskguard/audit/*`. Not through './audit/index.js',
 // which also re-exports the SQLite table and so would load better-sqlite3.

@@ -39,6 +39,8 @@ export interface GuardCoreDeps {
    * the wire's JSON-RPC code and message, so tasks/result replays what the call itself would have answered.
    */
   errorOutcome: (denial: Denial) => { code: number; message: string };
+  /** Builds the rate limiter from the policy's limit; default a per-process one (createRateLimiter). */
+  rateLimiter: ((perMinute: number) => RateLimiter) | undefined;
 }
 
 type LifecycleEvent = NonNullable<GuardAuditEntry['event']>;
@@ -75,7 +77,7 @@ export class GuardCore {
     this.errorOutcome = deps.errorOutcome;
     this.changePollMs = deps.lease?.changePollMs;
     this.cursors = createCursorCodec(deps.cursorSecret);
-    this.limiter = createRateLimiter(this.policy.limits.operationsPerMinute);
+    this.limiter = (deps.rateLimiter ?? createRateLimiter)(this.policy.limits.operationsPerMinute);
     // Limits are policy data: an activation that changes them applies from the next request on.
     deps.policy.onActivate((next) => this.limiter.setRate(policyViewOf(next.data).limits.operationsPerMinute));
   }

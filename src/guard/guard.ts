@@ -11,6 +11,7 @@ import { GuardCore, type GuardCoreDeps } from './core.js';
 import type { Denial, GuardDenial } from './denials.js';
 import { admitAnswer } from './input.js';
 import { LeaseKeeper } from './leases.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { GuardObserver } from './observer.js';
 import { policyViewOf, type PolicyView } from './policy-view.js';
 import type { ExtensionRequest } from './extension-request.js';
@@ -42,8 +43,8 @@ export interface GuardOptions {
   /**
    * With a LeasedTaskStore (SQLite, PostgreSQL): how long this host's claim on its running tasks lasts
    * without renewal (renewed every third of it, at least every 2 s). A task of a host silent this long is
-   * failed as an orphan; a cancel through another host stops the work here at the next renewal. Default
-   * 15000 ms.
+   * failed as an orphan; a cancel through another host stops the work here when the store tells of it
+   * (PostgreSQL: LISTEN/NOTIFY), or else at the next renewal. Default 15000 ms.
    */
   leaseMs?: number;
   /** This host's name in leases; default a random UUID per process (a restarted host is a new instance). */
@@ -57,6 +58,12 @@ export interface GuardOptions {
    * correlation id the client was given and the audit record carries. The client learns nothing else.
    */
   onLocalError?: (err: Error, correlationId: string) => void;
+  /**
+   * Builds the per-principal rate limiter from the policy's operations_per_minute (later activations reach
+   * it through setRate). Default: per process, so N hosts give a principal N times its limit; hosts sharing
+   * PostgreSQL pass createSharedRateLimiter (shared-rate-limit.ts) to hold it across them.
+   */
+  rateLimiter?: (perMinute: number) => RateLimiter;
   /** How a wire records a refusal as a task's error outcome (see GuardCoreDeps). */
   errorOutcome: GuardCoreDeps['errorOutcome'];
 }
@@ -142,6 +149,7 @@ export function createGuard(options: GuardOptions): Guard {
     lease: instanceId !== undefined ? { instanceId, leaseMs, changePollMs: options.changePollMs ?? 500 } : undefined,
     onLocalError: options.onLocalError,
     errorOutcome: options.errorOutcome,
+    rateLimiter: options.rateLimiter,
   });
   const reportError = (err: unknown): void => options.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
 
@@ -163,9 +171,12 @@ export function createGuard(options: GuardOptions): Guard {
   sweeper.unref();
 
   let leaseTimer: NodeJS.Timeout | undefined;
+  let stopWatchingCancels: (() => Promise<void>) | undefined;
   let firstPass: Promise<void> = Promise.resolve();
   if (leased && instanceId !== undefined) {
     const keeper = new LeaseKeeper(core, leased, instanceId, leaseMs);
+    // A cancel through another host stops the work here when the store tells of it; the pass remains the backstop.
+    stopWatchingCancels = keeper.watchCancels(reportError);
     let passing = false;
     const pass = (): Promise<void> => {
       if (passing) return Promise.resolve(); // a slow store: never pile passes up
@@ -231,6 +242,7 @@ export function createGuard(options: GuardOptions): Guard {
       closed = true;
       clearInterval(sweeper);
       clearInterval(leaseTimer);
+      void stopWatchingCancels?.().catch(reportError);
       core.workers.stopAll(SHUTDOWN_MESSAGE);
     },
   };

@@ -4,11 +4,14 @@ import { MemoryTaskStore } from '../stores/memory.js';
 import { PostgresTaskStore } from '../stores/postgres.js';
 import { SqliteTaskStore } from '../stores/sqlite.js';
 import type { TaskStore } from '../stores/types.js';
+import type { SliceStore } from '../guard/shared-rate-limit.js';
 
 export interface OpenedStore {
   store: TaskStore;
   /** For the startup line: where tasks live, never a password. */
   description: string;
+  /** Where hosts sharing the store count rate-limit budgets (postgres only: other stores serve one host). */
+  slices?: SliceStore;
   close(): Promise<void>;
 }
 
@@ -45,7 +48,7 @@ export async function openStore(config: StoreConfig): Promise<OpenedStore> {
       }
       case 'postgres': {
         const store = await PostgresTaskStore.open({ connectionString: postgresUrl(config), max: config.poolSize, schema: config.schema });
-        return { store, description: `postgres (${config.urlEnv}, schema ${config.schema})`, close: () => store.close() };
+        return { store, slices: store, description: `postgres (${config.urlEnv}, schema ${config.schema})`, close: () => store.close() };
       }
     }
   } catch (err) {

@@ -20,6 +20,7 @@ import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observ
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
+import { createSharedRateLimiter } from '../guard/shared-rate-limit.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
 import { createTasksExtension, type TasksExtension } from '../wire/v2026/extension.js';
 import { defaultBundleDir, packageRoot } from '../util/paths.js';
@@ -99,10 +100,13 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     ? new ShadowObserver({ candidate: () => shadowPolicy.current(), sample: shadowConfig.sample, onDisagreement: (d) => log(shadowLine(d)) })
     : undefined;
   if (policy.current() !== NO_POLICY) activator.started();
+  const { slices } = opened;
   const guard = createTaskguard({
     decider: policy, audit: audit.log, ...(shadow ? { observers: [shadow] } : {}), store: opened.store,
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
+    // Hosts sharing PostgreSQL hold each principal's limit together, not each on its own.
+    ...(slices ? { rateLimiter: (perMinute: number) => createSharedRateLimiter(slices, perMinute, { onError: (err) => log(`rate limits: ${err.message}`) }) } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
     // The client got only the correlation id; the operator gets the cause, under the same id.
     onLocalError: (err, correlationId) => log(`request failed (correlation id ${correlationId}): ${describeError(err)}`),

@@ -69,6 +69,23 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_live_by_lease ON tasks (lease_until_ms) WHERE ${LIVE};
     `,
   },
+  {
+    version: 2,
+    // Rate-limit slices shared by hosts (src/guard/shared-rate-limit.ts): how much of a principal's budget
+    // for one window has been handed out. `principal` is a digest of the principal key, never the key.
+    // `last_slice` is what the latest hand-out gave, so one statement can both count and answer.
+    sql: `
+      CREATE TABLE rate_slices (
+        principal  TEXT COLLATE "C" NOT NULL,
+        window_ms  BIGINT NOT NULL,
+        granted    BIGINT NOT NULL CHECK (granted >= 0),
+        last_slice BIGINT NOT NULL CHECK (last_slice >= 0),
+        PRIMARY KEY (principal, window_ms)
+      );
+      -- Dropping the windows that ended.
+      CREATE INDEX rate_slices_by_window ON rate_slices (window_ms);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

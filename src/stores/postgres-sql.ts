@@ -98,6 +98,23 @@ export const SQL = {
       updated_ms = @now::bigint, lease_until_ms = NULL
     FROM batch WHERE tasks.id = batch.id AND ${LIVE} AND lease_until_ms <= @now::bigint
     RETURNING tasks.*`),
+  // One slice of a principal's window budget: at most @want, never past @limit in total. ON CONFLICT locks
+  // the row, so racing hosts add up exactly; a spent budget matches the DO UPDATE's WHERE for no row and
+  // writes nothing. SET reads the row as it was, so last_slice is this hand-out's size.
+  takeSlice: statement('take_slice', `INSERT INTO rate_slices AS r (principal, window_ms, granted, last_slice)
+    VALUES (@principal::text, @window::bigint, LEAST(@want::bigint, @limit::bigint), LEAST(@want::bigint, @limit::bigint))
+    ON CONFLICT (principal, window_ms) DO UPDATE
+      SET granted = r.granted + LEAST(@want::bigint, @limit::bigint - r.granted),
+        last_slice = LEAST(@want::bigint, @limit::bigint - r.granted)
+      WHERE r.granted < @limit::bigint
+    RETURNING last_slice`),
+  // A bounded batch of ended windows, as recover bounds its batch (a CTE run once, SKIP LOCKED for racers).
+  pruneSlices: statement('prune_slices', `WITH dead AS MATERIALIZED (
+      SELECT principal, window_ms FROM rate_slices WHERE window_ms < @before::bigint LIMIT @limit::bigint FOR UPDATE SKIP LOCKED
+    )
+    DELETE FROM rate_slices USING dead WHERE rate_slices.principal = dead.principal AND rate_slices.window_ms = dead.window_ms`),
+  // A hint to the host running a cancelled task; what it carries is in postgres-notify.ts.
+  notify: statement('notify', 'SELECT pg_notify(@channel::text, @notice::text)'),
 } as const;
 
 export type StatementName = keyof typeof SQL;

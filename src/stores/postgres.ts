@@ -5,6 +5,7 @@ import type { CustomTypesConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
 import { encodeMessage, encodeOutcome, exact, fromRow, integer, storable, toParams, type PgTaskParams, type PgTaskRow } from './postgres-rows.js';
 import { checkSchemaName, migrate } from './postgres-schema.js';
+import { cancelChannel, cancelNotice, listenOn, type CancelWatchOptions } from './postgres-notify.js';
 import { COLUMNS, SQL, type Statement } from './postgres-sql.js';
 import {
   ORPHAN_ERROR_CODE, ORPHAN_STATUS_MESSAGE, type CreateResult, type GetOptions, type LeaseClaim, type LeasedTaskStore, type ListPosition, type ListScope, type StatusPatch,
@@ -58,6 +59,9 @@ const TYPES = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
 } as CustomTypesConfig;
 
+/** How many ended rate-limit windows one prune statement drops; a prune repeats until a batch is short. */
+const PRUNE_BATCH = 5000;
+
 /** Below every safe integer createdMs: a listing without a position starts before all rows. */
 const BEFORE_ALL_MS = '-9223372036854775808';
 
@@ -72,10 +76,15 @@ type Args = Record<string, Value>;
 export class PostgresTaskStore implements LeasedTaskStore {
   readonly #pool: Pool;
   readonly #connectionString: string;
+  /** Where cancels of this schema are told (see postgres-notify.ts). */
+  readonly #cancelChannel: string;
+  /** The stops of every cancel watch still listening, so close() ends their connections too. */
+  readonly #watches = new Set<() => Promise<void>>();
 
-  private constructor(pool: Pool, connectionString: string) {
+  private constructor(pool: Pool, connectionString: string, schema: string) {
     this.#pool = pool;
     this.#connectionString = connectionString;
+    this.#cancelChannel = cancelChannel(schema);
   }
 
   /** Connects, creates the schema if it is missing, and migrates it. */
@@ -99,7 +108,7 @@ export class PostgresTaskStore implements LeasedTaskStore {
     // 'error'; unheard, that event would crash the process. The pool has already dropped the connection and
     // opens a new one on demand, and a lasting outage shows up in the next operation's error.
     pool.on('error', () => undefined);
-    const store = new PostgresTaskStore(pool, options.connectionString);
+    const store = new PostgresTaskStore(pool, options.connectionString, schema);
     try {
       await store.#withClient('open', async (client) => {
         await migrate(client, schema, Date.now());
@@ -116,8 +125,9 @@ export class PostgresTaskStore implements LeasedTaskStore {
     }
   }
 
-  /** Closes every connection; operations still running finish first. */
+  /** Closes every connection, the listening ones too; operations still running finish first. */
   async close(): Promise<void> {
+    await Promise.all([...this.#watches].map((stop) => stop()));
     await this.#pool.end();
   }
 
@@ -189,7 +199,14 @@ export class PostgresTaskStore implements LeasedTaskStore {
     };
     if (!storable(id)) return undefined;
     const { rows } = await this.#run<PgTaskRow>('transition', SQL.transition, args);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    if (!rows[0]) return undefined;
+    // A cancel may come through another host than the one running the work: tell it now rather than at
+    // its next lease pass. A hint only (the cancel has committed; a lost notice is found by that pass), so
+    // a failure to send it does not fail the cancel.
+    if (patch.status === 'cancelled') {
+      await this.#run('notify cancel', SQL.notify, { channel: this.#cancelChannel, notice: cancelNotice(id) }).catch(() => undefined);
+    }
+    return fromRow(rows[0]);
   }
 
   async recordResultRead(id: string, revoke: boolean): Promise<TaskRecord | undefined> {
@@ -247,6 +264,43 @@ export class PostgresTaskStore implements LeasedTaskStore {
       outcome: JSON.stringify({ kind: 'error', code: ORPHAN_ERROR_CODE, message: ORPHAN_STATUS_MESSAGE }),
     });
     return rows.map(fromRow);
+  }
+
+  /**
+   * Calls `listener` with the notice (cancelNotice) of every task cancelled in this schema, by any host,
+   * from a dedicated connection that reconnects when it drops. Returns the stop.
+   */
+  watchCancels(listener: (notice: string) => void, options: CancelWatchOptions): () => Promise<void> {
+    const stopListening = listenOn(this.#connectionString, this.#cancelChannel, listener, options, (err) => this.#fail('listen for cancels', err));
+    const stop = async (): Promise<void> => {
+      this.#watches.delete(stop);
+      await stopListening();
+    };
+    this.#watches.add(stop);
+    return stop;
+  }
+
+  /** What watchCancels reports for task `id`. */
+  cancelNotice(id: string): string {
+    return cancelNotice(id);
+  }
+
+  async takeSlice(principal: string, windowMs: number, want: number, limit: number): Promise<number> {
+    const args = {
+      principal: exact('rate-limit principal', principal),
+      window: integer('rate-limit window', windowMs),
+      want: integer('slice size', want),
+      limit: integer('rate limit', limit),
+    };
+    const { rows } = await this.#run<{ last_slice: number }>('take rate-limit slice', SQL.takeSlice, args);
+    return rows[0]?.last_slice ?? 0;
+  }
+
+  async pruneSlices(beforeMs: number): Promise<void> {
+    const args = { before: integer('rate-limit window', beforeMs), limit: PRUNE_BATCH };
+    let dropped: number;
+    do dropped = (await this.#run('prune rate-limit slices', SQL.pruneSlices, args)).rowCount;
+    while (dropped >= PRUNE_BATCH);
   }
 
   /** Runs one statement, on the pool or on a checked-out client, as a prepared statement with bound values. */
