@@ -5,13 +5,18 @@ package taskguard.tasks
 
 # The tool an operation is about: the one asked for (create / call) or the task's own (every other
 # operation that names a task, chain included: its parent sets the chaining ceiling).
+# A plain call's input round (wire.rego) is about the tool it names, as the call was.
 subject_tool_name := object.get(input, ["tool", "name"], "") if starts_tool(input.op)
+
+else := object.get(input, ["tool", "name"], "") if plain_round(input)
 
 else := object.get(task, "tool", "")
 
 # Resolved in one chain rather than through subject_tool_name: one rule fewer on every decision.
 subject_tool := data.tools[object.get(input, ["tool", "name"], "")] if {
 	starts_tool(input.op)
+} else := data.tools[object.get(input, ["tool", "name"], "")] if {
+	plain_round(input)
 } else := data.tools[object.get(task, "tool", "")]
 
 # Async eligibility: required | optional | forbidden; absent means forbidden (the MCP default).
@@ -27,7 +32,7 @@ tool_denials contains "task_forbidden" if {
 }
 
 tool_denials contains "task_required" if {
-	input.op == "call"
+	runs_plainly(input)
 	task_support(subject_tool) == "required"
 }
 
@@ -51,3 +56,8 @@ role_allowed(t) if {
 client_allowed(t) if count(object.get(t, "allowed_clients", [])) == 0
 
 client_allowed(t) if object.get(principal, "client_id", "") in t.allowed_clients
+
+# Operations that run a tool inline: a plain call, and a plain call's input round.
+runs_plainly(inp) if inp.op == "call"
+
+runs_plainly(inp) if plain_round(inp)

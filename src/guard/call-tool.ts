@@ -5,6 +5,7 @@ import type { Decided, GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { deny, isGuardDenial } from './denials.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
+import { isInputRequired, type InputRounds } from './rounds.js';
 import { parseArguments, runTool } from './run-tool.js';
 import { jsonRpcErrorOf } from './tool-errors.js';
 import type { CallPeer, GuardedTool, TaskControl, ToolResult } from './tools.js';
@@ -250,17 +251,20 @@ export async function expireTask(core: GuardCore, id: string): Promise<void> {
  * reaches the caller; any other exception is a tool bug whose text may carry internals, so it becomes a
  * generic isError result.
  */
-export async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal, peer?: CallPeer): Promise<ToolResult> {
+export async function runPlainCall(
+  core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal, peer?: CallPeer, rounds?: InputRounds,
+): Promise<ToolResult> {
   try {
-    return await runTool(core, tool, args, { principal, signal, depth: 0, peer });
+    return await runTool(core, tool, args, { principal, signal, depth: 0, peer, rounds });
   } catch (err) {
     if (isPassedOn(err)) throw err;
     return { content: [{ type: 'text', text: TOOL_FAILED }], isError: true };
   }
 }
 
+/** Passed on too: the end of an input round (InputRounds.ask), which the call answers with its questions. */
 function isPassedOn(err: unknown): boolean {
-  return isGuardDenial(err) || jsonRpcErrorOf(err) !== undefined;
+  return isGuardDenial(err) || jsonRpcErrorOf(err) !== undefined || isInputRequired(err);
 }
 
 /** Cuts at a code point boundary: half a surrogate pair would be a different string once stored. */

@@ -6,6 +6,9 @@ import { deny } from './denials.js';
 import { EXTENSION_WIRE } from './extension-request.js';
 import type { TaskSupport } from './policy-view.js';
 import { reuse, type Predecided } from './predecided.js';
+import { continueRounds, firstRound, type RoundOutcome } from './plain-rounds.js';
+import type { RoundStateCodec } from './round-state.js';
+import type { RoundFacts } from './rounds.js';
 import { parseArguments } from './run-tool.js';
 import type { GuardedTool } from './tools.js';
 
@@ -20,7 +23,12 @@ export interface ServerDirectedCallFacts {
   /** Aborted when the request goes away (a plain call stops with it; a task outlives it). */
   signal: AbortSignal;
   predecided?: Predecided | undefined;
+  /** The request's input-round fields and declared capabilities (MRTR); absent, a plain call has no rounds. */
+  rounds?: RoundFacts | undefined;
 }
+
+/** A server-directed call ends with a result, a task, or (a plain call) a round's questions. */
+export type ServerDirectedOutcome = CallOutcome | Extract<RoundOutcome, { kind: 'input_required' }>;
 
 /** Which operation a server-directed tools/call is decided as first (the same routing preflight uses). */
 export function firstOperationOf(support: TaskSupport, tasksDeclared: boolean): 'create' | 'call' {
@@ -37,8 +45,14 @@ export function firstOperationOf(support: TaskSupport, tasksDeclared: boolean): 
  * as `create` with tasks_declared false and refused with -32021, whatever the policy said: MCP forbids a
  * task result to such a client. Everything else is decided as `call` and runs inline.
  */
-export async function callToolServerDirected(core: GuardCore, principal: Principal, facts: ServerDirectedCallFacts): Promise<CallOutcome> {
+export async function callToolServerDirected(core: GuardCore, codec: RoundStateCodec, principal: Principal, facts: ServerDirectedCallFacts): Promise<ServerDirectedOutcome> {
   const { name, tasksDeclared } = facts;
+  // A retry with a request state continues the plain call that handed it out: decided as `input` instead.
+  if (facts.rounds?.requestState !== undefined) {
+    const tool = core.tools.get(name);
+    if (!tool) throw deny({ kind: 'unknown_tool', tool: name });
+    return continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided });
+  }
   const support = core.policy.taskSupport(name);
   const op = firstOperationOf(support, tasksDeclared);
   core.throttle(principal, op);
@@ -47,7 +61,7 @@ export async function callToolServerDirected(core: GuardCore, principal: Princip
 
   const subject = { op, wire: EXTENSION_WIRE, tool: name, tasksDeclared, ...(op === 'create' ? { requestedTtlMs: null } : {}) };
   const decided = reuse(facts.predecided, principal, subject) ?? core.decide({ ...subject, principal });
-  if (op === 'call') return runInline(core, principal, tool, facts, decided);
+  if (op === 'call') return runInline(core, codec, principal, tool, facts, decided);
 
   const { decision } = decided;
   const refusal = decision.allow ? undefined : denialOf('create', decision, { tool: name });
@@ -59,11 +73,12 @@ export async function callToolServerDirected(core: GuardCore, principal: Princip
   if (!refusal) return startTask(core, principal, tool, parseArguments(tool, facts.arguments), decided, { meta: facts.meta, requestedTtlMs: undefined });
   // A policy failure is not an answer about eligibility: it fails closed rather than trying another way.
   if (support !== 'optional' || refusal.denial.kind === 'step_up' || decision.error !== undefined) throw refusal;
-  return runInline(core, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));
+  return runInline(core, codec, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));
 }
 
-async function runInline(core: GuardCore, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<CallOutcome> {
+async function runInline(core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<ServerDirectedOutcome> {
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const args = parseArguments(tool, facts.arguments);
+  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal });
   return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../identity/principal.js';
+import type { InputRounds } from './rounds.js';
 
 /**
  * A tool's result, as MCP's CallToolResult has it. Declared here so the guard needs no MCP SDK: any SDK's
@@ -41,6 +42,11 @@ export interface ToolContext {
   callTool(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
   /** Present on a plain call whose wire can reach the caller while it waits (not inside a task). */
   peer?: CallPeer;
+  /**
+   * Present on a plain 2026-07-28 call, whose wire cannot reach the caller mid-call: input is asked for by
+   * ending the round (rounds.ask), and the client retries with the answers (MRTR).
+   */
+  rounds?: InputRounds;
 }
 
 /**

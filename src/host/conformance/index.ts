@@ -1,6 +1,7 @@
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { registerContentTools } from './content-tools.js';
 import { registerPeerTools } from './peer-tools.js';
+import { registerRoundTools } from './round-tools.js';
 import { registerTaskTools } from './task-tools.js';
 
 /**
@@ -11,4 +12,5 @@ export function registerConformanceTools(guard: Taskguard): void {
   registerContentTools(guard);
   registerPeerTools(guard);
   registerTaskTools(guard);
+  registerRoundTools(guard);
 }

@@ -4,7 +4,7 @@ import { TaskguardError } from '../../errors.js';
 import { createGuard, type Guard, type GuardOptions } from '../../guard/guard.js';
 import type { GuardedToolConfig, ToolHandler } from '../../guard/tools.js';
 import { JSON_RPC, rpcErrorOf, TASKS_EXTENSION } from '../rpc-errors.js';
-import { tasksDeclaredOf } from './params.js';
+import { clientCapabilitiesOf, tasksDeclaredOf } from './params.js';
 import { preflight, type Preflight } from './preflight.js';
 import { EXTENSION_REVISION, ROUTES, serve } from './routes.js';
 import { toolListOf } from './tool-list.js';
@@ -62,7 +62,11 @@ export function createTasksExtension(source: TasksExtensionSource): TasksExtensi
           if (fallback) return fallback(request, ctx);
           throw new ProtocolError(JSON_RPC.methodNotFound, 'Method not found');
         }
-        const call = { params: request.params, tasksDeclared: tasksDeclaredOf(ctx.mcpReq.envelope) };
+        const { envelope, inputResponses } = ctx.mcpReq;
+        const call = {
+          params: request.params, tasksDeclared: tasksDeclaredOf(envelope), inputResponses,
+          requestState: ctx.mcpReq.requestState(), clientCapabilities: clientCapabilitiesOf(envelope),
+        };
         return serve(guard, low, callRoute, call, ctx as never) as never;
       };
       // Registered with a params schema: that is how the SDK lets the extension's tasks/get and tasks/cancel
