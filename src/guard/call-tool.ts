@@ -157,16 +157,23 @@ function startWorker(
     },
     async requestInput(question) {
       controller.signal.throwIfAborted();
-      const waiting = await core.store.transition(record.id, ['working'], { status: 'input_required', statusMessage: truncate(question.message, 1000) }, core.now());
+      // From input_required too: the tool may ask while another of its questions waits (asking in parallel).
+      const waiting = await core.store.transition(record.id, ['working', 'input_required'], { status: 'input_required', statusMessage: truncate(question.message, 1000) }, core.now());
       if (!waiting) throw new Error('task is not running');
       core.lifecycle('status', waiting);
       notify(waiting);
       const answer = await core.workers.awaitInput(record.id, question);
+      // The task works again once none of its questions waits any more.
+      if (core.workers.pendingInputs(record.id).length > 0) return answer;
       const resumed = await core.store.transition(record.id, ['input_required'], { status: 'working', statusMessage: 'input received' }, core.now());
-      if (!resumed) throw new Error('task is no longer waiting for input');
-      core.lifecycle('status', resumed);
-      notify(resumed);
-      return answer;
+      if (resumed) {
+        core.lifecycle('status', resumed);
+        notify(resumed);
+        return answer;
+      }
+      // The answer to a question asked beside this one resumed the task first.
+      if ((await core.store.get(record.id, NO_OUTCOME))?.status === 'working') return answer;
+      throw new Error('task is no longer waiting for input');
     },
   };
 

@@ -32,8 +32,9 @@ const accepted = (answer: InputAnswer): boolean => answer.action === 'accept' &&
 
 /**
  * The fixtures of the runner's tasks-* scenarios (SEP-2663): a sync-only tool, a sleeper that settles as
- * cancelled when cancelled, a tool error and a protocol error after a task was created, and a tool that parks
- * for an answer (input_required). Which of them may or must be a task is in the policy data.
+ * cancelled when cancelled, a tool error and a protocol error after a task was created, a tool that parks
+ * for an answer (input_required) and one that parks for two at once. Which of them may or must be a task is
+ * in the policy data.
  */
 export function registerTaskTools(guard: Taskguard): void {
   const greetShape = { name: z.string().describe('who to greet') };
@@ -64,6 +65,16 @@ export function registerTaskTools(guard: Taskguard): void {
     const { filename } = z.object(deleteShape).parse(args);
     const answer = await taskOf(ctx).requestInput(confirmation(`Delete ${filename}?`));
     return text(accepted(answer) ? `deleted ${filename}` : `kept ${filename}`);
+  });
+
+  guard.registerTool('multi_input', { description: 'Asks two questions at once (two inputRequests pending), then answers with both; runs as a task', inputSchema: {} }, async (_args, ctx) => {
+    const task = taskOf(ctx);
+    const [name, go] = await Promise.all([
+      task.requestInput({ message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } }),
+      task.requestInput(confirmation('Go ahead?')),
+    ]);
+    const who = name.action === 'accept' && typeof name.content?.['name'] === 'string' ? name.content['name'] : 'nobody';
+    return text(`${who}: ${accepted(go) ? 'went ahead' : 'stopped'}`);
   });
 
 }
