@@ -32,7 +32,7 @@ tool_denials contains "task_forbidden" if {
 }
 
 tool_denials contains "task_required" if {
-	runs_plainly(input)
+	input.op == "call"
 	task_support(subject_tool) == "required"
 }
 
@@ -56,8 +56,3 @@ role_allowed(t) if {
 client_allowed(t) if count(object.get(t, "allowed_clients", [])) == 0
 
 client_allowed(t) if object.get(principal, "client_id", "") in t.allowed_clients
-
-# Operations that run a tool inline: a plain call, and a plain call's input round.
-runs_plainly(inp) if inp.op == "call"
-
-runs_plainly(inp) if plain_round(inp)

@@ -29,8 +29,9 @@ extension_declared(inp) if inp.request.tasks_declared == true
 # request state the previous round handed out. Decided as `input` when it arrives, with the retrying
 # request's principal, like a task's answer, but there is no task: the guard has already opened the state
 # sealed for this very principal, tool and arguments (the binding), so the decision checks the tool as the
-# call did (scopes, roles, client apps, task support) and step-up for input on that tool. A task is never a
-# round, whatever else the input says.
+# call did (scopes, roles, client apps) and step-up for input on that tool. Task support is not read: a
+# round may gather input for a task still to be created, which is then decided as `create` on its own. A
+# task is never a round, whatever else the input says.
 plain_round(inp) if {
 	inp.op == "input"
 	inp.wire == "2026-07-28"

@@ -218,10 +218,16 @@ test_wire_2026_round_refused_what_the_call_would_be if {
 	no_scopes := with_field(principal_alice, "scopes", [])
 	tasks.decision == denied(["insufficient_scope"]) with input as round_2026("lookup", no_scopes)
 	tasks.decision == denied(["unknown_tool"]) with input as round_2026("no_such_tool", principal_alice)
-	tasks.decision == denied(["task_required"]) with input as round_2026("convert_document", principal_alice)
 	d := tasks.decision with input as round_2026("lookup", principal_alice)
 		with data.tools as tools_with_field("lookup", "allowed_clients", ["docs-console"])
 	d == denied(["client_not_allowed"])
+}
+
+test_wire_2026_round_of_a_task_only_tool_gathers_for_its_create if {
+	# The task it leads to is decided as create on its own; the round reads only the tool checks.
+	tasks.decision == allowed with input as round_2026("convert_document", principal_alice)
+	no_scopes := with_field(principal_alice, "scopes", [])
+	tasks.decision == denied(["insufficient_scope"]) with input as round_2026("convert_document", no_scopes)
 }
 
 test_wire_2026_round_step_up_for_input_on_its_tool if {

@@ -5,7 +5,8 @@ import type { Decided, GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { deny, isGuardDenial } from './denials.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
-import { isInputRequired, type InputRounds } from './rounds.js';
+import { gatherInTask } from './gather.js';
+import { isInputRequired, type InputRounds, type RoundState } from './rounds.js';
 import { parseArguments, runTool } from './run-tool.js';
 import { jsonRpcErrorOf } from './tool-errors.js';
 import type { CallPeer, GuardedTool, TaskControl, ToolResult } from './tools.js';
@@ -61,6 +62,8 @@ export interface TaskStart {
   meta: Record<string, unknown> | undefined;
   requestedTtlMs: number | undefined;
   onTaskChange?: ((record: TaskRecord) => void) | undefined;
+  /** What the tool gathered before its task (2026-07-28); without it a tool that gathers does so in the task. */
+  gathered?: { value: RoundState } | undefined;
 }
 
 /**
@@ -90,7 +93,7 @@ export async function startTask(
   }
   const record = created.record;
   core.lifecycle('created', record, { principal, op, decisionId });
-  startWorker(core, tool, args, principal, record, start.onTaskChange);
+  startWorker(core, tool, args, principal, record, start);
   return { kind: 'task', record };
 }
 
@@ -134,7 +137,7 @@ function newRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: n
  */
 function startWorker(
   core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, record: TaskRecord,
-  onTaskChange: ((record: TaskRecord) => void) | undefined,
+  { onTaskChange, gathered }: TaskStart,
 ): void {
   const controller = core.workers.start(record.id);
   core.workers.scheduleExpiry(record.id, record.expiresMs - core.now(), () => expireInBackground(core, record.id));
@@ -180,7 +183,9 @@ function startWorker(
   core.workers.track((async () => {
     let ending: Ending;
     try {
-      const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0 });
+      const { gather } = tool.config;
+      const input = gathered ?? (gather ? { value: await gatherInTask(gather, args, control, controller.signal) } : undefined);
+      const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0, gathered: input?.value });
       ending = result.isError
         ? { status: 'failed', statusMessage: TOOL_REPORTED_ERROR, outcome: { kind: 'result', result } }
         : { status: 'completed', outcome: { kind: 'result', result } };

@@ -8,14 +8,30 @@ import { deny } from './denials.js';
 import { EXTENSION_WIRE } from './extension-request.js';
 import { reuse, type Predecided } from './predecided.js';
 import type { RoundStateCodec } from './round-state.js';
-import { CAPABILITY_OF, InputRequired, isInputRequired, type InputRequest, type InputRounds, type RoundFacts, type RoundState } from './rounds.js';
+import { CAPABILITY_OF, InputRequired, isInputRequired, type InputRequest, type InputRounds, type RoundFacts, type RoundPhase, type RoundState } from './rounds.js';
 import { parseArguments } from './run-tool.js';
 import type { GuardedTool, ToolResult } from './tools.js';
 
-/** How a plain 2026-07-28 call's round ends: the tool's result, or its questions and the state to retry with. */
+/**
+ * How a round of a 2026-07-28 call ends: the tool's result (a plain call), what the tool gathered for the
+ * task it is to become (its gather returned), or its questions and the state to retry with.
+ */
 export type RoundOutcome =
   | { kind: 'result'; result: ToolResult }
+  | { kind: 'gathered'; gathered: RoundState }
   | { kind: 'input_required'; inputRequests: Record<string, InputRequest>; requestState: string };
+
+/** What a round of one phase can end with: a plain call's never gathers, a gathering one never results. */
+export type PhaseOutcome<P extends RoundPhase> =
+  | Extract<RoundOutcome, { kind: 'input_required' }>
+  | Extract<RoundOutcome, { kind: P extends 'call' ? 'result' : 'gathered' }>;
+
+/** Where a round is: its number, the answers the tool sees, what it kept from the round before. */
+interface RoundAt {
+  round: number;
+  responses: Readonly<Record<string, unknown>>;
+  state: RoundState | undefined;
+}
 
 /** How long a round's request state may be retried with: long enough for a person to answer a form. */
 export const ROUND_STATE_TTL_MS = 10 * 60_000;
@@ -39,7 +55,8 @@ function bindingOf(principal: Principal, tool: string, args: Record<string, unkn
 /**
  * A retry carrying a request state: decided as `input` on arrival, with the retrying request's principal,
  * after the state opened for that principal, tool and arguments (anything else: the spec's -32602, audited).
- * Allowed, the tool runs its next round and sees only the answers to the keys the previous round asked.
+ * Allowed, the tool runs its next round (its handler, or its gather for a task still to be created) and
+ * sees only the answers to the keys the previous round asked.
  */
 export async function continueRounds(
   core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, rawArgs: unknown, request: RoundRequest,
@@ -54,30 +71,39 @@ export async function continueRounds(
   // A round hides no task: a refusal reads as the call it continues would (step-up, the reasons).
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const outstanding = Object.fromEntries(sealed.keys.filter((key) => Object.hasOwn(responses, key)).map((key) => [key, responses[key]]));
-  return runRound(core, codec, principal, tool, args, request, { round: sealed.round + 1, responses: outstanding, state: sealed.state });
+  const at = { round: sealed.round + 1, responses: outstanding, state: sealed.state };
+  // Only a tool that gathers is handed a state of the task phase: any other such state is not one of ours.
+  if (sealed.phase === 'task' && !tool.config.gather) throw core.refuse('input', principal, 'request_state_invalid', { kind: 'invalid_request_state' });
+  return runRound(core, codec, principal, tool, args, request, sealed.phase, at);
 }
 
 /**
- * The first round of a call that was decided as `call`. Answers it carries mean nothing (no round asked
- * anything: nothing is outstanding), so the tool sees none.
+ * The first round of a call that was decided as `call`, or (`task`) of one decided as `create` whose tool
+ * gathers input before it becomes a task. Answers the call carries mean nothing (no round asked anything:
+ * nothing is outstanding), so the tool sees none.
  */
-export function firstRound(core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, args: Record<string, unknown>, request: RoundRequest): Promise<RoundOutcome> {
-  return runRound(core, codec, principal, tool, args, request, { round: 1, responses: {}, state: undefined });
+export function firstRound<P extends RoundPhase>(
+  core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, args: Record<string, unknown>, request: RoundRequest, phase: P,
+): Promise<PhaseOutcome<P>> {
+  // runRound gathers only in the task phase, and runs the handler only in the call phase.
+  return runRound(core, codec, principal, tool, args, request, phase, { round: 1, responses: {}, state: undefined }) as Promise<PhaseOutcome<P>>;
 }
 
 async function runRound(
   core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, args: Record<string, unknown>, request: RoundRequest,
-  round: { round: number; responses: Readonly<Record<string, unknown>>; state: RoundState | undefined },
+  phase: RoundPhase, at: RoundAt,
 ): Promise<RoundOutcome> {
   const declared = request.rounds.clientCapabilities ?? {};
   const rounds: InputRounds = {
-    ...round,
+    ...at,
     declares: (capability) => isObject(declared[capability]),
     ask(requests, state) {
       throw new InputRequired(requests, state);
     },
   };
   try {
+    const { gather } = tool.config;
+    if (phase === 'task' && gather) return { kind: 'gathered', gathered: await gather(args, rounds) };
     return { kind: 'result', result: await runPlainCall(core, tool, args, principal, request.signal, undefined, rounds) };
   } catch (err) {
     if (!isInputRequired(err)) throw err;
@@ -89,8 +115,8 @@ async function runRound(
       // MCP: a server must not rely on a capability the client did not declare on this request.
       if (!isObject(declared[capability])) throw deny({ kind: 'capability_not_declared', capability });
     }
-    const requestState = codec.seal({ round: round.round, keys, state: err.state, expiresMs: core.now() + ROUND_STATE_TTL_MS }, bindingOf(principal, tool.name, args));
-    return { kind: 'input_required', inputRequests: { ...err.requests }, requestState };
+    const sealed = { phase, round: at.round, keys, state: err.state, expiresMs: core.now() + ROUND_STATE_TTL_MS };
+    return { kind: 'input_required', inputRequests: { ...err.requests }, requestState: codec.seal(sealed, bindingOf(principal, tool.name, args)) };
   }
 }
 

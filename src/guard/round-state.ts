@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { RoundState } from './rounds.js';
+import type { RoundPhase, RoundState } from './rounds.js';
 
 /**
  * The request state of a plain call's input rounds: sealed with AES-256-GCM, the caller's identity key and
@@ -8,6 +8,8 @@ import type { RoundState } from './rounds.js';
  * one past its expiry all fail to open, alike. The client can read nothing in it, not even whose it is.
  */
 export interface SealedRound {
+  /** Whose rounds: a plain call's handler, or the tool gathering input before it becomes a task. */
+  phase: RoundPhase;
   /** The round that asked (1 for the first call). */
   round: number;
   /** The keys that round asked: the only answers the next round sees. */
@@ -40,7 +42,7 @@ export function createRoundStateCodec(secret: Uint8Array = randomBytes(32)): Rou
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(binding, 'utf8'));
-      const body = JSON.stringify({ r: round.round, k: round.keys, e: round.expiresMs, ...(round.state !== undefined ? { s: round.state } : {}) });
+      const body = JSON.stringify({ p: round.phase, r: round.round, k: round.keys, e: round.expiresMs, ...(round.state !== undefined ? { s: round.state } : {}) });
       const sealed = Buffer.concat([iv, cipher.update(body, 'utf8'), cipher.final(), cipher.getAuthTag()]);
       return `${VERSION}.${sealed.toString('base64url')}`;
     },
@@ -58,9 +60,9 @@ export function createRoundStateCodec(secret: Uint8Array = randomBytes(32)): Rou
       } catch {
         return undefined;
       }
-      const { r, k, e, s } = JSON.parse(body) as { r: number; k: string[]; e: number; s?: RoundState };
+      const { p, r, k, e, s } = JSON.parse(body) as { p: SealedRound['phase']; r: number; k: string[]; e: number; s?: RoundState };
       if (e <= nowMs) return undefined;
-      return { round: r, keys: k, expiresMs: e, state: s };
+      return { phase: p, round: r, keys: k, expiresMs: e, state: s };
     },
   };
 }

@@ -21,7 +21,10 @@ export const CAPABILITY_OF: Readonly<Record<InputRequest['method'], string>> = {
 /** A JSON value a tool keeps between rounds; sealed in the request state, so the client can neither read nor change it. */
 export type RoundState = string | number | boolean | null | RoundState[] | { [key: string]: RoundState };
 
-/** What a tool running as a plain 2026-07-28 call sees of its rounds (ToolContext.rounds). */
+/** Whose rounds: a plain call's handler, or a tool gathering input before it becomes a task. */
+export type RoundPhase = 'call' | 'task';
+
+/** What a tool sees of its input rounds: ToolContext.rounds on a plain 2026-07-28 call, and GuardedToolConfig.gather's. */
 export interface InputRounds {
   /** 1 on the first call; each retry that carries a valid request state is the next round. */
   readonly round: number;

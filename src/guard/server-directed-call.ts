@@ -8,7 +8,7 @@ import type { TaskSupport } from './policy-view.js';
 import { reuse, type Predecided } from './predecided.js';
 import { continueRounds, firstRound, type RoundOutcome } from './plain-rounds.js';
 import type { RoundStateCodec } from './round-state.js';
-import type { RoundFacts } from './rounds.js';
+import type { RoundFacts, RoundState } from './rounds.js';
 import { parseArguments } from './run-tool.js';
 import type { GuardedTool } from './tools.js';
 
@@ -27,7 +27,7 @@ export interface ServerDirectedCallFacts {
   rounds?: RoundFacts | undefined;
 }
 
-/** A server-directed call ends with a result, a task, or (a plain call) a round's questions. */
+/** A server-directed call ends with a result, a task, or a round's questions. */
 export type ServerDirectedOutcome = CallOutcome | Extract<RoundOutcome, { kind: 'input_required' }>;
 
 /** Which operation a server-directed tools/call is decided as first (the same routing preflight uses). */
@@ -47,11 +47,15 @@ export function firstOperationOf(support: TaskSupport, tasksDeclared: boolean): 
  */
 export async function callToolServerDirected(core: GuardCore, codec: RoundStateCodec, principal: Principal, facts: ServerDirectedCallFacts): Promise<ServerDirectedOutcome> {
   const { name, tasksDeclared } = facts;
-  // A retry with a request state continues the plain call that handed it out: decided as `input` instead.
+  let gathered: { value: RoundState } | undefined;
+  // A retry with a request state continues the round that handed it out, decided as `input` first; one
+  // whose tool has now gathered what it needs goes on to become its task, decided as `create` below.
   if (facts.rounds?.requestState !== undefined) {
     const tool = core.tools.get(name);
     if (!tool) throw deny({ kind: 'unknown_tool', tool: name });
-    return continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided });
+    const outcome = await continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided });
+    if (outcome.kind !== 'gathered') return outcome;
+    gathered = { value: outcome.gathered };
   }
   const support = core.policy.taskSupport(name);
   const op = firstOperationOf(support, tasksDeclared);
@@ -70,15 +74,33 @@ export async function callToolServerDirected(core: GuardCore, codec: RoundStateC
     if (!refusal || refusal.denial.kind === 'step_up' || decision.reasons.includes('tasks_not_declared')) throw deny({ kind: 'tasks_not_declared' });
     throw refusal;
   }
-  if (!refusal) return startTask(core, principal, tool, parseArguments(tool, facts.arguments), decided, { meta: facts.meta, requestedTtlMs: undefined });
+  if (!refusal) return createTask(core, codec, principal, tool, facts, decided, gathered);
   // A policy failure is not an answer about eligibility: it fails closed rather than trying another way.
   if (support !== 'optional' || refusal.denial.kind === 'step_up' || decision.error !== undefined) throw refusal;
   return runInline(core, codec, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));
 }
 
+/**
+ * An allowed `create`. A tool that gathers input first does so in rounds before its task exists, as the
+ * extension says a server SHOULD (the first round here; the rest are retries, decided as `input`).
+ */
+async function createTask(
+  core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, decided: Decided,
+  gathered: { value: RoundState } | undefined,
+): Promise<ServerDirectedOutcome> {
+  const args = parseArguments(tool, facts.arguments);
+  let input = gathered;
+  if (!input && tool.config.gather && facts.rounds) {
+    const first = await firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal }, 'task');
+    if (first.kind !== 'gathered') return first;
+    input = { value: first.gathered };
+  }
+  return startTask(core, principal, tool, args, decided, { meta: facts.meta, requestedTtlMs: undefined, gathered: input });
+}
+
 async function runInline(core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<ServerDirectedOutcome> {
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const args = parseArguments(tool, facts.arguments);
-  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal });
+  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal }, 'call');
   return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
 }

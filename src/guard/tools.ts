@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../identity/principal.js';
-import type { InputRounds } from './rounds.js';
+import type { InputRounds, RoundState } from './rounds.js';
 
 /**
  * A tool's result, as MCP's CallToolResult has it. Declared here so the guard needs no MCP SDK: any SDK's
@@ -47,6 +47,8 @@ export interface ToolContext {
    * ending the round (rounds.ask), and the client retries with the answers (MRTR).
    */
   rounds?: InputRounds;
+  /** For a task of a tool that gathers input first (GuardedToolConfig.gather): what gathering returned. */
+  gathered?: RoundState;
 }
 
 /**
@@ -81,7 +83,18 @@ export interface GuardedToolConfig {
   inputSchema?: z.ZodRawShape;
   /** MCP tool annotations, passed to tools/list as they are. */
   annotations?: Record<string, unknown>;
+  /**
+   * Input the tool gathers before it becomes a task. On 2026-07-28 a call that is to become a task runs it
+   * first, in rounds (rounds.ask, each retry decided as `input`), and the task is created (decided as
+   * `create` then) only once it returns; the extension says a server SHOULD resolve such rounds before its
+   * CreateTaskResult. On 2025-11-25, where the client asked for the task itself, it runs inside the task,
+   * its elicitation requests becoming the task's questions. Either way the handler gets the result as
+   * ctx.gathered. A plain call does not run it (its handler asks in rounds itself).
+   */
+  gather?: GatherInput;
 }
+
+export type GatherInput = (args: Record<string, unknown>, rounds: InputRounds) => RoundState | Promise<RoundState>;
 
 export interface GuardedTool {
   name: string;

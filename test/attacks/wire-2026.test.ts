@@ -259,6 +259,7 @@ describe('attacks on the request state of a plain 2026-07-28 call\'s input round
     transfer: { task_support: 'forbidden', risk: 'high', required_scopes: ['reports:read'] },
     other_transfer: { task_support: 'forbidden', risk: 'high', required_scopes: ['reports:read'] },
   };
+  const GATHERING = { gated_export: { task_support: 'required', risk: 'high', required_scopes: ['reports:read'] } };
   let stack: Stack2026;
   let clock: number;
   const confirmed: string[] = [];
@@ -267,7 +268,7 @@ describe('attacks on the request state of a plain 2026-07-28 call\'s input round
   beforeEach(async () => {
     clock = Date.now();
     confirmed.length = 0;
-    stack = await startStack2026({ data: { tools: TOOLS }, guard: { now: () => clock } });
+    stack = await startStack2026({ data: { tools: { ...TOOLS, ...GATHERING } }, guard: { now: () => clock } });
     // Asks to confirm a transfer of `to`; only a confirmed second round moves anything.
     for (const name of Object.keys(TOOLS)) {
       stack.guard.registerTool(name, { description: 'confirms, then transfers', inputSchema: { to: z.string() } }, (args, ctx) => {
@@ -321,6 +322,19 @@ describe('attacks on the request state of a plain 2026-07-28 call\'s input round
     assert.deepEqual((await call(alice, { ...confirm, requestState: state }, 'transfer', 'mallory')).body, INVALID_STATE);
     assert.deepEqual((await call(alice, { ...confirm, requestState: state }, 'other_transfer', 'bob')).body, INVALID_STATE);
     assert.deepEqual(confirmed, []);
+  });
+
+  it('a state gathering input for a task, replayed by another user, creates no task; its owner\'s retry does', async () => {
+    stack.guard.registerTool('gated_export', {
+      description: 'confirms before it becomes a task', inputSchema: { to: z.string() },
+      gather: (_args, rounds) => (rounds.responses['confirm'] ? { confirmed: true } : rounds.ask({ confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'export?', requestedSchema: { type: 'object', properties: {} } } } })),
+    }, () => Promise.resolve({ content: [{ type: 'text', text: 'exported' }] }));
+    const declaring = { ...ASKING, extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const exportCall = (who: Who, retry: Record<string, unknown> = {}) => stack.rpc(who, 'tools/call', { name: 'gated_export', arguments: { to: 'bob' }, ...retry }, { capabilities: declaring });
+    const state = resultOf(await exportCall(alice))['requestState'];
+    assert.deepEqual((await exportCall({ sub: 'bob' }, { ...confirm, requestState: state })).body, INVALID_STATE);
+    assert.equal(stack.audit.some((e) => e.kind === 'lifecycle' && e.event === 'created'), false);
+    assert.equal(resultOf(await exportCall(alice, { ...confirm, requestState: state }))['resultType'], 'task');
   });
 
   it('an expired state is refused like a tampered one, at exactly ten minutes and after', async () => {

@@ -27,7 +27,7 @@ export const MODERN_SCENARIOS: readonly InScope[] = [
   'input-required-result-result-type', 'input-required-result-tampered-state', 'input-required-result-capability-check',
   'tasks-lifecycle', 'tasks-capability-negotiation', 'tasks-wire-fields', 'tasks-request-state-removal',
   'tasks-request-headers', 'tasks-dispatch-and-envelope', 'tasks-status-notifications', 'tasks-required-task-error',
-  'tasks-mrtr-input',
+  'tasks-mrtr-input', 'tasks-mrtr-composition',
 ].map((scenario) => ({ scenario, at: '2026-07-28' as const }));
 
 /**
@@ -37,7 +37,6 @@ export const MODERN_SCENARIOS: readonly InScope[] = [
 export const NOT_YET: Readonly<Record<string, string>> = {
   'server-stateless': 'needs test_missing_capability, test_streaming_elicitation and test_logging_tool at 2026-07-28',
   'tools-call-with-progress@2026-07-28': 'the 2026 wire does not give a plain call its peer (progress) yet',
-  'tasks-mrtr-composition': 'needs test_tool_with_task: an input-required first round on a plain call that then becomes a task',
 };
 
 /** Not run, and why: the reference host serves tools and tasks only. */

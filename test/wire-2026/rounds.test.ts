@@ -4,7 +4,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { z } from 'zod';
 import type { Who } from '../support/stack.js';
 import { nowS } from '../attacks/helpers.js';
-import { CLIENT_INFO, DECLARING, resultOf, startStack2026, type Stack2026 } from './support.js';
+import { CLIENT_INFO, DECLARING, resultOf, startStack2026, waitFor2026, type Stack2026 } from './support.js';
 
 /**
  * Input in rounds on a plain 2026-07-28 tools/call (MRTR): the tool ends a round with input requests, the
@@ -142,5 +142,68 @@ describe('input rounds on a plain 2026-07-28 tools/call', () => {
     } finally {
       await stepped.close();
     }
+  });
+});
+
+describe('input gathered in rounds before a 2026-07-28 call becomes a task (GuardedToolConfig.gather)', () => {
+  let stack: Stack2026;
+  const WITH_TASKS = { ...DECLARING, elicitation: {} };
+  beforeEach(async () => {
+    stack = await startStack2026({ data: { tools: { book_trip: { task_support: 'required', risk: 'low', required_scopes: ['reports:read'] } } } });
+    stack.guard.registerTool('book_trip', {
+      description: 'asks for the dates, then books as a task',
+      inputSchema: cityShape,
+      gather(args, rounds) {
+        const answer = rounds.responses['dates'] as { action?: string; content?: { dates?: unknown } } | undefined;
+        const dates = answer?.action === 'accept' ? answer.content?.dates : undefined;
+        if (typeof dates === 'string') return { dates };
+        return rounds.ask({ dates: { method: 'elicitation/create', params: { mode: 'form', message: `When to ${String(args['city'])}?`, requestedSchema: { type: 'object', properties: { dates: { type: 'string' } }, required: ['dates'] } } } });
+      },
+    }, (args, ctx) => Promise.resolve({ content: [{ type: 'text', text: `booked ${String(args['city'])} for ${(ctx.gathered as { dates: string }).dates}` }] }));
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
+
+  const book = (who: Who, retry: Record<string, unknown> = {}, capabilities: Record<string, unknown> = WITH_TASKS) =>
+    stack.rpc(who, 'tools/call', { name: 'book_trip', arguments: { city: 'Rome' }, ...retry }, { capabilities });
+  const created = () => stack.audit.filter((e) => e.kind === 'lifecycle' && e.event === 'created' && e.tool === 'book_trip');
+
+  it('the first round asks (no task yet); the retry with the answer is the task, whose result carries what was gathered', async () => {
+    const first = resultOf(await book(alice));
+    assert.equal(first['resultType'], 'input_required');
+    assert.equal('taskId' in first, false);
+    assert.equal(created().length, 0);
+    const task = resultOf(await book(alice, { inputResponses: { dates: { action: 'accept', content: { dates: 'Easter' } } }, requestState: first['requestState'] }));
+    assert.equal(task['resultType'], 'task');
+    assert.equal('requestState' in task, false);
+    assert.equal('inputRequests' in task, false);
+    const done = resultOf(await waitFor2026(stack, alice, task['taskId'] as string, 'completed'));
+    assert.deepEqual(done['result'], { resultType: 'complete', content: [{ type: 'text', text: 'booked Rome for Easter' }] });
+    // create for the first round and again for the task itself, input for the retry: all alice's.
+    const decisions = stack.audit.filter((e) => e.kind === 'decision' && e.tool === 'book_trip' && (e.op === 'create' || e.op === 'input'))
+      .map((e) => `${e.op}:${String(e.allow)}:${e.principal?.sub}`);
+    assert.deepEqual(decisions, ['create:true:alice', 'input:true:alice', 'create:true:alice']);
+    assert.equal(created().length, 1);
+  });
+
+  it('a request that cannot take a task is -32021 before anything is asked, on the first round and on the last', async () => {
+    const tasksMissing = { code: -32021, message: 'missing required client capability', data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } } };
+    assert.deepEqual((await book(alice, {}, { elicitation: {} })).body.error, tasksMissing);
+    const state = resultOf(await book(alice))['requestState'];
+    const last = await book(alice, { inputResponses: { dates: { action: 'accept', content: { dates: 'May' } } }, requestState: state }, { elicitation: {} });
+    assert.deepEqual(last.body.error, tasksMissing);
+    assert.equal(created().length, 0);
+  });
+
+  it('on 2025-11-25, where the client asks for the task, the gathering runs inside it: its question goes out through tasks/result', async () => {
+    const shown: string[] = [];
+    const legacy = await stack.connect(alice, { onElicit: (request) => {
+      shown.push(request.params.message);
+      return { action: 'accept', content: { dates: 'June' } };
+    } });
+    const { taskId } = await legacy.createTask('book_trip', { city: 'Rome' });
+    assert.deepEqual((await legacy.result(taskId)).content, [{ type: 'text', text: 'booked Rome for June' }]);
+    assert.deepEqual(shown, ['When to Rome?']);
   });
 });

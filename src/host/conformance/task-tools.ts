@@ -67,6 +67,22 @@ export function registerTaskTools(guard: Taskguard): void {
     return text(accepted(answer) ? `deleted ${filename}` : `kept ${filename}`);
   });
 
+  // Gathers the name in rounds before the task exists (MRTR, then the task: tasks-mrtr-composition).
+  const nameQuestion = { method: 'elicitation/create' as const, params: { mode: 'form', message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } };
+  guard.registerTool('test_tool_with_task', {
+    description: 'Asks for user_name in an input round, then becomes a task that greets the name (tasks-mrtr-composition)',
+    inputSchema: {},
+    gather(_args, rounds) {
+      const answer = rounds.responses['user_name'] as InputAnswer | undefined;
+      const name = answer?.action === 'accept' ? answer.content?.['name'] : undefined;
+      return typeof name === 'string' ? { name } : rounds.ask({ user_name: nameQuestion });
+    },
+  }, async (_args, ctx) => {
+    await sleep(100, ctx.signal);
+    const gathered = ctx.gathered as { name?: string } | undefined;
+    return text(`Hello, ${gathered?.name ?? 'nobody'}, from a task`);
+  });
+
   guard.registerTool('multi_input', { description: 'Asks two questions at once (two inputRequests pending), then answers with both; runs as a task', inputSchema: {} }, async (_args, ctx) => {
     const task = taskOf(ctx);
     const [name, go] = await Promise.all([
