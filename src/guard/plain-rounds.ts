@@ -10,7 +10,7 @@ import { reuse, type Predecided } from './predecided.js';
 import type { RoundStateCodec } from './round-state.js';
 import { CAPABILITY_OF, InputRequired, isInputRequired, type InputRequest, type InputRounds, type RoundFacts, type RoundPhase, type RoundState } from './rounds.js';
 import { parseArguments } from './run-tool.js';
-import type { GuardedTool, ToolResult } from './tools.js';
+import type { CallPeer, GuardedTool, ToolResult } from './tools.js';
 
 /**
  * How a round of a 2026-07-28 call ends: the tool's result (a plain call), what the tool gathered for the
@@ -41,6 +41,8 @@ export interface RoundRequest {
   rounds: RoundFacts;
   signal: AbortSignal;
   predecided?: Predecided | undefined;
+  /** The caller of a plain call, on the call's own stream (progress). */
+  peer?: CallPeer | undefined;
 }
 
 /**
@@ -65,15 +67,14 @@ export async function continueRounds(
   const args = parseArguments(tool, rawArgs);
   const responses = responsesOf(request.rounds.inputResponses);
   const sealed = codec.open(request.rounds.requestState, bindingOf(principal, tool.name, args), core.now());
-  if (!sealed) throw core.refuse('input', principal, 'request_state_invalid', { kind: 'invalid_request_state' });
+  // Only a tool that gathers is handed a state of the task phase: any other such state is not one of ours.
+  if (!sealed || (sealed.phase === 'task' && !tool.config.gather)) throw core.refuse('input', principal, 'request_state_invalid', { kind: 'invalid_request_state' });
   const subject = { op: 'input' as const, wire: EXTENSION_WIRE, tool: tool.name };
   const { decision } = reuse(request.predecided, principal, subject) ?? core.decide({ ...subject, principal });
   // A round hides no task: a refusal reads as the call it continues would (step-up, the reasons).
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const outstanding = Object.fromEntries(sealed.keys.filter((key) => Object.hasOwn(responses, key)).map((key) => [key, responses[key]]));
   const at = { round: sealed.round + 1, responses: outstanding, state: sealed.state };
-  // Only a tool that gathers is handed a state of the task phase: any other such state is not one of ours.
-  if (sealed.phase === 'task' && !tool.config.gather) throw core.refuse('input', principal, 'request_state_invalid', { kind: 'invalid_request_state' });
   return runRound(core, codec, principal, tool, args, request, sealed.phase, at);
 }
 
@@ -104,7 +105,7 @@ async function runRound(
   try {
     const { gather } = tool.config;
     if (phase === 'task' && gather) return { kind: 'gathered', gathered: await gather(args, rounds) };
-    return { kind: 'result', result: await runPlainCall(core, tool, args, principal, request.signal, undefined, rounds) };
+    return { kind: 'result', result: await runPlainCall(core, tool, args, principal, request.signal, request.peer, rounds) };
   } catch (err) {
     if (!isInputRequired(err)) throw err;
     const keys = Object.keys(err.requests);

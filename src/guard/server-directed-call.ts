@@ -10,7 +10,7 @@ import { continueRounds, firstRound, type RoundOutcome } from './plain-rounds.js
 import type { RoundStateCodec } from './round-state.js';
 import type { RoundFacts, RoundState } from './rounds.js';
 import { parseArguments } from './run-tool.js';
-import type { GuardedTool } from './tools.js';
+import type { CallPeer, GuardedTool } from './tools.js';
 
 /** A 2026-07-28 tools/call as the guard sees it: the client only says whether it can take a task. */
 export interface ServerDirectedCallFacts {
@@ -25,6 +25,8 @@ export interface ServerDirectedCallFacts {
   predecided?: Predecided | undefined;
   /** The request's input-round fields and declared capabilities (MRTR); absent, a plain call has no rounds. */
   rounds?: RoundFacts | undefined;
+  /** The caller, reachable while a plain call runs (progress). */
+  peer?: CallPeer | undefined;
 }
 
 /** A server-directed call ends with a result, a task, or a round's questions. */
@@ -53,7 +55,7 @@ export async function callToolServerDirected(core: GuardCore, codec: RoundStateC
   if (facts.rounds?.requestState !== undefined) {
     const tool = core.tools.get(name);
     if (!tool) throw deny({ kind: 'unknown_tool', tool: name });
-    const outcome = await continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided });
+    const outcome = await continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided, peer: facts.peer });
     if (outcome.kind !== 'gathered') return outcome;
     gathered = { value: outcome.gathered };
   }
@@ -101,6 +103,6 @@ async function createTask(
 async function runInline(core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<ServerDirectedOutcome> {
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const args = parseArguments(tool, facts.arguments);
-  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal }, 'call');
-  return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
+  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal, peer: facts.peer }, 'call');
+  return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal, facts.peer) };
 }

@@ -58,7 +58,11 @@ export interface ToolContext {
 export interface CallPeer {
   /** Reports progress if the caller asked for it (a progress token); does nothing otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Asks the caller (sampling/createMessage or elicitation/create, as MCP has them) and returns its result. */
+  /**
+   * Asks the caller (sampling/createMessage or elicitation/create, as MCP has them) and returns its result.
+   * On 2026-07-28 it rejects: that stateless revision carries no server-to-client request, and a tool asks
+   * in rounds (ToolContext.rounds) instead.
+   */
   request(method: 'sampling/createMessage' | 'elicitation/create', params: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 

@@ -18,7 +18,8 @@ export const LEGACY_SCENARIOS: readonly InScope[] = [
 /** Run against the host's 2026-07-28 leg (server/discover, sessionless), which answers on the same endpoint. */
 export const MODERN_SCENARIOS: readonly InScope[] = [
   'tools-list', 'tools-call-simple-text', 'tools-call-image', 'tools-call-audio', 'tools-call-embedded-resource',
-  'tools-call-mixed-content', 'tools-call-error', 'dns-rebinding-protection', 'http-header-validation',
+  'tools-call-mixed-content', 'tools-call-error', 'tools-call-with-progress', 'dns-rebinding-protection', 'http-header-validation',
+  'server-stateless',
   // ignore-extra-params sends answers with no request state: nothing is outstanding then, so they are ignored
   // and the tool asks again, which the runner reports as a warning (its check is a SHOULD), by design.
   'input-required-result-missing-input-response', 'input-required-result-ignore-extra-params', 'input-required-result-validate-input',
@@ -29,15 +30,6 @@ export const MODERN_SCENARIOS: readonly InScope[] = [
   'tasks-request-headers', 'tasks-dispatch-and-envelope', 'tasks-status-notifications', 'tasks-required-task-error',
   'tasks-mrtr-input', 'tasks-mrtr-composition',
 ].map((scenario) => ({ scenario, at: '2026-07-28' as const }));
-
-/**
- * In scope for a tools-and-tasks host but not passing yet, each with what it still needs (issue 10 stays
- * open for them). Not run, so the suite stays green on what is done; a scenario moves up when it passes.
- */
-export const NOT_YET: Readonly<Record<string, string>> = {
-  'server-stateless': 'needs test_missing_capability, test_streaming_elicitation and test_logging_tool at 2026-07-28',
-  'tools-call-with-progress@2026-07-28': 'the 2026 wire does not give a plain call its peer (progress) yet',
-};
 
 /** Not run, and why: the reference host serves tools and tasks only. */
 export const OUT_OF_SCOPE: Readonly<Record<string, string>> = {

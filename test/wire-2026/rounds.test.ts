@@ -111,6 +111,7 @@ describe('input rounds on a plain 2026-07-28 tools/call', () => {
   it('a question needs its capability declared on the request: -32021 naming it, and nothing is asked', async () => {
     const reply = await plan(stack, alice, {}, DECLARING);
     assert.deepEqual(reply.body.error, { code: -32021, message: 'missing required client capability', data: { requiredCapabilities: { elicitation: {} } } });
+    assert.equal(reply.status, 400);
   });
 
   it('a malformed answer is no answer: it never reaches the tool, which asks again', async () => {

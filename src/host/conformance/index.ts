@@ -2,6 +2,7 @@ import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { registerContentTools } from './content-tools.js';
 import { registerPeerTools } from './peer-tools.js';
 import { registerRoundTools } from './round-tools.js';
+import { registerStatelessTools } from './stateless-tools.js';
 import { registerTaskTools } from './task-tools.js';
 
 /**
@@ -13,4 +14,5 @@ export function registerConformanceTools(guard: Taskguard): void {
   registerPeerTools(guard);
   registerTaskTools(guard);
   registerRoundTools(guard);
+  registerStatelessTools(guard);
 }

@@ -4,7 +4,7 @@ import { unauthenticated } from '../../guard/denials.js';
 import type { Guard } from '../../guard/guard.js';
 import type { ExtensionRoutedRequest } from '../../guard/predecide-extension.js';
 import type { Predecided } from '../../guard/predecided.js';
-import type { ToolResult } from '../../guard/tools.js';
+import type { CallPeer, ToolResult } from '../../guard/tools.js';
 import { TaskguardError } from '../../errors.js';
 import { principalFromAuthInfo, type Principal } from '../../identity/principal.js';
 import { taskIdOf } from '../params-shape.js';
@@ -29,6 +29,8 @@ export interface ExtensionCall {
   requestState?: unknown;
   /** tools/call: the request's declared client capabilities (input requests need theirs declared). */
   clientCapabilities?: Readonly<Record<string, unknown>> | undefined;
+  /** tools/call: the caller, on the call's own stream (progress), for a call that runs inline. */
+  peer?: CallPeer | undefined;
 }
 
 /**
@@ -48,7 +50,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     async run(guard, server, principal, call, signal, predecided) {
       const p = parseCallParams(call.params);
       const outcome = await guard.callToolServerDirected(principal, {
-        name: p.name, arguments: p.arguments, meta: p.meta, tasksDeclared: call.tasksDeclared, signal, predecided,
+        name: p.name, arguments: p.arguments, meta: p.meta, tasksDeclared: call.tasksDeclared, signal, predecided, peer: call.peer,
         rounds: { inputResponses: call.inputResponses, requestState: call.requestState, clientCapabilities: call.clientCapabilities },
       });
       switch (outcome.kind) {
