@@ -14,9 +14,9 @@ const ACTIONS = new Set(['accept', 'decline', 'cancel']);
  * once: the decision input names the task, not a key, so every answer in one request gets the same one.
  * Allowed, each answer whose key is outstanding reaches the task (all of them, or a subset: the task stays
  * input_required until none is left) and every other key is ignored (never issued, already answered,
- * superseded); refused, nothing reaches it and the refusal is the answer (step-up,
- * say), except that a task no longer waiting for input has no outstanding key, so there is nothing to
- * refuse and the request is acknowledged. Resolves to the empty acknowledgement (eventually consistent: the
+ * superseded); refused, nothing reaches it and the refusal is the answer (step-up, say), except that a
+ * task no longer waiting for input has no outstanding key, so there is nothing to refuse and the request
+ * is acknowledged. Resolves to the empty acknowledgement (eventually consistent: the
  * task moves back to working on its own).
  */
 export async function updateTask(core: GuardCore, principal: Principal, taskId: unknown, responses: Readonly<Record<string, unknown>>, request: ExtensionRequest): Promise<void> {

@@ -136,10 +136,15 @@ describe('input rounds on a plain 2026-07-28 tools/call', () => {
       });
       const asked = resultOf(await plan(stepped, alice))['requestState'];
       const retry = { inputResponses: { dates: { action: 'accept', content: {} } }, requestState: asked };
+      // The HTTP host's preflight routes the retry as the round it is: the RFC 9470 401, before the tool runs.
       const refused = await plan(stepped, alice, retry);
+      assert.equal(refused.status, 401);
+      assert.match(refused.wwwAuthenticate ?? '', /insufficient_user_authentication/);
       assert.equal(refused.body.error?.code, -32004);
       const fresh = resultOf(await plan(stepped, { sub: 'alice', acr: 'urn:example:mfa', authTimeS: nowS() - 5 }, retry));
       assert.deepEqual(fresh['content'], [{ type: 'text', text: 'planned' }]);
+      // The preflight's decision is the round's: the allowed retry was decided once.
+      assert.equal(stepped.audit.filter((e) => e.kind === 'decision' && e.op === 'input' && e.allow).length, 1);
     } finally {
       await stepped.close();
     }

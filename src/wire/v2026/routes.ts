@@ -46,7 +46,7 @@ interface Route {
 export const ROUTES: Readonly<Record<string, Route>> = {
   'tools/call': {
     op: 'call',
-    routed: (call) => ({ method: 'tools/call', tool: parseCallParams(call.params).name, tasksDeclared: call.tasksDeclared }),
+    routed: (call) => ({ method: 'tools/call', tool: parseCallParams(call.params).name, tasksDeclared: call.tasksDeclared, retry: call.requestState !== undefined }),
     async run(guard, server, principal, call, signal, predecided) {
       const p = parseCallParams(call.params);
       const outcome = await guard.callToolServerDirected(principal, {
