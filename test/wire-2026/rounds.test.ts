@@ -213,3 +213,29 @@ describe('input gathered in rounds before a 2026-07-28 call becomes a task (Guar
     assert.deepEqual(shown, ['When to Rome?']);
   });
 });
+
+describe('request states across hosts', () => {
+  it('a state sealed by one host opens on another sharing its secret (cursor_secret), and on no other', async () => {
+    const secret = new Uint8Array(32).fill(7);
+    const data = { tools: { one_question: { task_support: 'forbidden', risk: 'low' } } };
+    const first = await startStack2026({ data, guard: { cursorSecret: secret } });
+    const signing = { privateKey: first.signingKey, publicJwk: first.publicJwk };
+    const sharing = await startStack2026({ data, guard: { cursorSecret: secret }, signing });
+    const other = await startStack2026({ data, guard: { cursorSecret: new Uint8Array(32).fill(8) }, signing });
+    try {
+      for (const stack of [first, sharing, other]) {
+        stack.guard.registerTool('one_question', { description: 'asks once', inputSchema: {} }, (_args, ctx) => Promise.resolve(ctx.rounds!.responses['ok']
+          ? { content: [{ type: 'text', text: 'answered' }] }
+          : ctx.rounds!.ask({ ok: { method: 'elicitation/create', params: { mode: 'form', message: 'ok?', requestedSchema: { type: 'object', properties: {} } } } })));
+      }
+      const call = (stack: Stack2026, retry: Record<string, unknown> = {}) =>
+        stack.rpc(alice, 'tools/call', { name: 'one_question', arguments: {}, ...retry }, { capabilities: { elicitation: {} } });
+      const state = resultOf(await call(first))['requestState'];
+      const retry = { inputResponses: { ok: { action: 'accept', content: {} } }, requestState: state };
+      assert.deepEqual(resultOf(await call(sharing, retry))['content'], [{ type: 'text', text: 'answered' }]);
+      assert.equal((await call(other, retry)).body.error?.code, -32602);
+    } finally {
+      for (const stack of [first, sharing, other]) await stack.close();
+    }
+  });
+});
