@@ -10,7 +10,10 @@ default task := {}
 
 task := input.task if is_object(input.task)
 
-task_denials contains "task_missing" if count(task) == 0
+task_denials contains "task_missing" if {
+	count(task) == 0
+	not plain_round(input)
+}
 
 task_denials contains reason if {
 	count(task) > 0

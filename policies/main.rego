@@ -51,6 +51,12 @@ deny contains reason if {
 	some reason in tool_denials
 }
 
+# A plain call's input round (wire.rego) starts its tool again: the checks of the call it continues.
+deny contains reason if {
+	plain_round(input)
+	some reason in tool_denials
+}
+
 deny contains reason if {
 	input.op == "chain"
 	some reason in chain_denials

@@ -5,13 +5,18 @@ package taskguard.tasks
 
 # The tool an operation is about: the one asked for (create / call) or the task's own (every other
 # operation that names a task, chain included: its parent sets the chaining ceiling).
+# A plain call's input round (wire.rego) is about the tool it names, as the call was.
 subject_tool_name := object.get(input, ["tool", "name"], "") if starts_tool(input.op)
+
+else := object.get(input, ["tool", "name"], "") if plain_round(input)
 
 else := object.get(task, "tool", "")
 
 # Resolved in one chain rather than through subject_tool_name: one rule fewer on every decision.
 subject_tool := data.tools[object.get(input, ["tool", "name"], "")] if {
 	starts_tool(input.op)
+} else := data.tools[object.get(input, ["tool", "name"], "")] if {
+	plain_round(input)
 } else := data.tools[object.get(task, "tool", "")]
 
 # Async eligibility: required | optional | forbidden; absent means forbidden (the MCP default).

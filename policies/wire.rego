@@ -24,3 +24,17 @@ tool_denials contains "tasks_not_declared" if {
 }
 
 extension_declared(inp) if inp.request.tasks_declared == true
+
+# A plain 2026-07-28 call's input round (MRTR): the client retries the tools/call with the answers and the
+# request state the previous round handed out. Decided as `input` when it arrives, with the retrying
+# request's principal, like a task's answer, but there is no task: the guard has already opened the state
+# sealed for this very principal, tool and arguments (the binding), so the decision checks the tool as the
+# call did (scopes, roles, client apps) and step-up for input on that tool. Task support is not read: a
+# round may gather input for a task still to be created, which is then decided as `create` on its own. A
+# task is never a round, whatever else the input says.
+plain_round(inp) if {
+	inp.op == "input"
+	inp.wire == "2026-07-28"
+	object.get(inp, "task", null) == null
+	is_string(inp.tool.name)
+}

@@ -205,3 +205,49 @@ test_wire_2025_task_refused_to_another_identity_on_either_generation if {
 		}
 	}
 }
+
+# --- a plain call's input round on 2026-07-28 (MRTR): input naming a tool, no task ---------------------------
+
+round_2026(tool_name, p) := {"op": "input", "wire": wire_2026, "now_ms": now, "principal": p, "tool": {"name": tool_name}}
+
+test_wire_2026_round_is_the_tool_checks_of_its_call if {
+	tasks.decision == allowed with input as round_2026("lookup", principal_alice)
+}
+
+test_wire_2026_round_refused_what_the_call_would_be if {
+	no_scopes := with_field(principal_alice, "scopes", [])
+	tasks.decision == denied(["insufficient_scope"]) with input as round_2026("lookup", no_scopes)
+	tasks.decision == denied(["unknown_tool"]) with input as round_2026("no_such_tool", principal_alice)
+	d := tasks.decision with input as round_2026("lookup", principal_alice)
+		with data.tools as tools_with_field("lookup", "allowed_clients", ["docs-console"])
+	d == denied(["client_not_allowed"])
+}
+
+test_wire_2026_round_of_a_task_only_tool_gathers_for_its_create if {
+	# The task it leads to is decided as create on its own; the round reads only the tool checks.
+	tasks.decision == allowed with input as round_2026("convert_document", principal_alice)
+	no_scopes := with_field(principal_alice, "scopes", [])
+	tasks.decision == denied(["insufficient_scope"]) with input as round_2026("convert_document", no_scopes)
+}
+
+test_wire_2026_round_step_up_for_input_on_its_tool if {
+	rule := {"input": {"acr_values": [mfa], "max_age_s": 600}}
+	d := tasks.decision with input as round_2026("lookup", principal_alice)
+		with data.tools as tools_with_field("lookup", "step_up", rule)
+	d == step_up_required({"acr_values": mfa, "max_age_s": 600})
+	fresh := tasks.decision with input as round_2026("lookup", principal_alice_mfa)
+		with data.tools as tools_with_field("lookup", "step_up", rule)
+	fresh == allowed
+}
+
+test_wire_round_needs_2026_and_no_task if {
+	# On 2025-11-25 input is only ever a task's: without one it is a missing task.
+	tasks.decision == denied(["task_missing"]) with input as object.remove(round_2026("lookup", principal_alice), ["wire"])
+
+	# A task present makes it the task's input, bound to the task's owner, whatever tool it names.
+	with_task := object.union(round_2026("lookup", principal_bob), {"task": alice_task_with({"status": "input_required"})})
+	tasks.decision == denied(["client_mismatch", "sub_mismatch"]) with input as with_task
+
+	# A tool name that is not a string is no round.
+	tasks.decision == denied(["task_missing"]) with input as object.union(round_2026("lookup", principal_alice), {"tool": {"name": 7}})
+}

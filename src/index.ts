@@ -17,6 +17,7 @@ export type { SigningOptions } from './policy/sign.js';
 export { TaskguardError, isTaskguardError, type TaskguardErrorCode } from './errors.js';
 export { createTaskguard, type Taskguard, type TaskguardOptions } from './wire/v2025/taskguard.js';
 export type { ToolContext, ToolHandler, ToolResult, TaskControl, GuardedToolConfig, InputQuestion, InputAnswer } from './guard/tools.js';
+export type { InputRounds, InputRequest, RoundState } from './guard/rounds.js';
 export { createGuard, SHUTDOWN_MESSAGE, type Guard, type GuardOptions } from './guard/guard.js';
 export { GuardDenial, isGuardDenial, type Denial } from './guard/denials.js';
 export { policyViewOf, type PolicyView, type TaskSupport } from './guard/policy-view.js';

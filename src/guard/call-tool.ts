@@ -5,6 +5,8 @@ import type { Decided, GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { deny, isGuardDenial } from './denials.js';
 import { idempotencyConflict, idempotencyFor, idempotencyKeyOf } from './idempotency.js';
+import { gatherInTask } from './gather.js';
+import { isInputRequired, type InputRounds, type RoundState } from './rounds.js';
 import { parseArguments, runTool } from './run-tool.js';
 import { jsonRpcErrorOf } from './tool-errors.js';
 import type { CallPeer, GuardedTool, TaskControl, ToolResult } from './tools.js';
@@ -60,6 +62,8 @@ export interface TaskStart {
   meta: Record<string, unknown> | undefined;
   requestedTtlMs: number | undefined;
   onTaskChange?: ((record: TaskRecord) => void) | undefined;
+  /** What the tool gathered before its task (2026-07-28); without it a tool that gathers does so in the task. */
+  gathered?: { value: RoundState } | undefined;
 }
 
 /**
@@ -89,7 +93,7 @@ export async function startTask(
   }
   const record = created.record;
   core.lifecycle('created', record, { principal, op, decisionId });
-  startWorker(core, tool, args, principal, record, start.onTaskChange);
+  startWorker(core, tool, args, principal, record, start);
   return { kind: 'task', record };
 }
 
@@ -133,7 +137,7 @@ function newRecord(core: GuardCore, principal: Principal, tool: string, ttlMs: n
  */
 function startWorker(
   core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, record: TaskRecord,
-  onTaskChange: ((record: TaskRecord) => void) | undefined,
+  { onTaskChange, gathered }: TaskStart,
 ): void {
   const controller = core.workers.start(record.id);
   core.workers.scheduleExpiry(record.id, record.expiresMs - core.now(), () => expireInBackground(core, record.id));
@@ -156,23 +160,32 @@ function startWorker(
     },
     async requestInput(question) {
       controller.signal.throwIfAborted();
-      const waiting = await core.store.transition(record.id, ['working'], { status: 'input_required', statusMessage: truncate(question.message, 1000) }, core.now());
+      // From input_required too: the tool may ask while another of its questions waits (asking in parallel).
+      const waiting = await core.store.transition(record.id, ['working', 'input_required'], { status: 'input_required', statusMessage: truncate(question.message, 1000) }, core.now());
       if (!waiting) throw new Error('task is not running');
       core.lifecycle('status', waiting);
       notify(waiting);
       const answer = await core.workers.awaitInput(record.id, question);
+      // The task works again once none of its questions waits any more.
+      if (core.workers.pendingInputs(record.id).length > 0) return answer;
       const resumed = await core.store.transition(record.id, ['input_required'], { status: 'working', statusMessage: 'input received' }, core.now());
-      if (!resumed) throw new Error('task is no longer waiting for input');
-      core.lifecycle('status', resumed);
-      notify(resumed);
-      return answer;
+      if (resumed) {
+        core.lifecycle('status', resumed);
+        notify(resumed);
+        return answer;
+      }
+      // The answer to a question asked beside this one resumed the task first.
+      if ((await core.store.get(record.id, NO_OUTCOME))?.status === 'working') return answer;
+      throw new Error('task is no longer waiting for input');
     },
   };
 
   core.workers.track((async () => {
     let ending: Ending;
     try {
-      const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0 });
+      const { gather } = tool.config;
+      const input = gathered ?? (gather ? { value: await gatherInTask(gather, args, control, controller.signal) } : undefined);
+      const result = await runTool(core, tool, args, { principal, signal: controller.signal, task: control, depth: 0, gathered: input?.value });
       ending = result.isError
         ? { status: 'failed', statusMessage: TOOL_REPORTED_ERROR, outcome: { kind: 'result', result } }
         : { status: 'completed', outcome: { kind: 'result', result } };
@@ -250,17 +263,20 @@ export async function expireTask(core: GuardCore, id: string): Promise<void> {
  * reaches the caller; any other exception is a tool bug whose text may carry internals, so it becomes a
  * generic isError result.
  */
-export async function runPlainCall(core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal, peer?: CallPeer): Promise<ToolResult> {
+export async function runPlainCall(
+  core: GuardCore, tool: GuardedTool, args: Record<string, unknown>, principal: Principal, signal: AbortSignal, peer?: CallPeer, rounds?: InputRounds,
+): Promise<ToolResult> {
   try {
-    return await runTool(core, tool, args, { principal, signal, depth: 0, peer });
+    return await runTool(core, tool, args, { principal, signal, depth: 0, peer, rounds });
   } catch (err) {
     if (isPassedOn(err)) throw err;
     return { content: [{ type: 'text', text: TOOL_FAILED }], isError: true };
   }
 }
 
+/** Passed on too: the end of an input round (InputRounds.ask), which the call answers with its questions. */
 function isPassedOn(err: unknown): boolean {
-  return isGuardDenial(err) || jsonRpcErrorOf(err) !== undefined;
+  return isGuardDenial(err) || jsonRpcErrorOf(err) !== undefined || isInputRequired(err);
 }
 
 /** Cuts at a code point boundary: half a surrogate pair would be a different string once stored. */

@@ -27,6 +27,10 @@ export type Denial =
    * run as a task, or any tasks/* request).
    */
   | { kind: 'tasks_not_declared' }
+  /** 2026-07-28: a tool asked for input that needs a client capability the request did not declare. */
+  | { kind: 'capability_not_declared'; capability: string }
+  /** 2026-07-28: a retry's request state is edited, another caller's or call's, or expired: one answer for all. */
+  | { kind: 'invalid_request_state' }
   /** The task ended in an error, which tasks/result hands back as it was recorded. */
   | { kind: 'task_error'; code: number; message: string }
   /** A local failure (store, file, policy): the client gets only the id; the cause went to the operator. */
@@ -56,7 +60,9 @@ export function messageOf(denial: Denial): string {
     case 'rate_limited': return 'rate limit exceeded';
     case 'task_limit': return 'too many live tasks';
     case 'unauthenticated': return 'authentication required';
-    case 'tasks_not_declared': return 'missing required client capability';
+    case 'tasks_not_declared':
+    case 'capability_not_declared': return 'missing required client capability';
+    case 'invalid_request_state': return 'invalid or expired requestState';
     case 'task_error': return denial.message;
     case 'internal': return `internal error (correlation id ${denial.correlationId})`;
   }

@@ -19,7 +19,8 @@ import { pollTask, type PolledTask } from './poll.js';
 import { predecide, type RoutedRequest } from './predecide.js';
 import type { Predecided } from './predecided.js';
 import type { Predecision } from './predecision.js';
-import { callToolServerDirected, type ServerDirectedCallFacts } from './server-directed-call.js';
+import { createRoundStateCodec } from './round-state.js';
+import { callToolServerDirected, type ServerDirectedCallFacts, type ServerDirectedOutcome } from './server-directed-call.js';
 import { cancelTask, getTask, listTasks, requestCancel, taskResult, type ResultFacts } from './task-ops.js';
 import { updateTask } from './update.js';
 import type { GuardedTool, GuardedToolConfig, ToolHandler, ToolResult } from './tools.js';
@@ -36,7 +37,10 @@ export interface GuardOptions {
   audit?: GuardAuditSink;
   /** Defaults to Date.now; tests may pin it. */
   now?: () => number;
-  /** Key for tasks/list cursors; random per process unless hosts share tasks and must accept each other's. */
+  /**
+   * Key for tasks/list cursors and (a key derived from it) the request states of plain calls' input rounds;
+   * random per process unless hosts share tasks and must accept each other's.
+   */
   cursorSecret?: Uint8Array;
   /** How often expired tasks are swept (each timer already expires its own task); default 1000 ms. */
   sweepIntervalMs?: number;
@@ -101,7 +105,7 @@ export interface Guard {
   // 2026-07-28, the tasks extension: the server decides what becomes a task, and tasks/get inlines what a
   // status carries. The task ids and the facts are as the request sent them; the guard checks them.
   /** tools/call: decided as `create` or `call` by the tool's task support and the request's capability. */
-  callToolServerDirected(principal: Principal, facts: ServerDirectedCallFacts): Promise<CallOutcome>;
+  callToolServerDirected(principal: Principal, facts: ServerDirectedCallFacts): Promise<ServerDirectedOutcome>;
   /** tasks/get: the task with its question, result or error (each decided too). */
   pollTask(principal: Principal, taskId: unknown, request: ExtensionRequest): Promise<PolledTask>;
   /** tasks/update: answers to the task's questions, by key, decided as `input` on arrival. */
@@ -151,6 +155,8 @@ export function createGuard(options: GuardOptions): Guard {
     errorOutcome: options.errorOutcome,
     rateLimiter: options.rateLimiter,
   });
+  // Request states of plain calls' input rounds: hosts that share cursors share these too.
+  const rounds = createRoundStateCodec(options.cursorSecret);
   const reportError = (err: unknown): void => options.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
 
   // Sweeps and lease passes in flight: shutdown waits for them, so the store is not closed under them.
@@ -221,7 +227,7 @@ export function createGuard(options: GuardOptions): Guard {
     taskResult: (principal, taskId, facts) => taskResult(core, principal, taskId, facts),
     listTasks: (principal, cursor) => listTasks(core, principal, cursor),
     admitAnswer: (taskId, principal) => admitAnswer(core, taskId, principal),
-    callToolServerDirected: (principal, facts) => callToolServerDirected(core, principal, facts),
+    callToolServerDirected: (principal, facts) => callToolServerDirected(core, rounds, principal, facts),
     pollTask: (principal, taskId, request) => pollTask(core, principal, taskId, request),
     updateTask: (principal, taskId, responses, request) => updateTask(core, principal, taskId, responses, request),
     requestCancel: (principal, taskId, request) => requestCancel(core, principal, taskId, request),

@@ -50,7 +50,8 @@ export async function deliverInput(
  * that showed the question, and the task stays input_required.
  */
 export async function admitAnswer(core: GuardCore, taskId: string, principal: Principal | undefined): Promise<boolean> {
-  const delivery = core.workers.pendingInput(taskId)?.delivery;
+  // One question at a time is delivered on this wire: the answer is to the one being delivered.
+  const delivery = core.workers.pendingInputs(taskId).find((p) => p.delivery)?.delivery;
   // The delivery already ended (the requestor went away): nobody waits for this answer.
   if (!delivery) return false;
   try {

@@ -61,12 +61,12 @@ async function detailOf(core: GuardCore, principal: Principal, record: TaskRecor
  * host polling the same task sees none until it moves on), shown after an `input` decision.
  */
 async function questionsOf(core: GuardCore, principal: Principal, record: TaskRecord, predecided: Predecided | undefined): Promise<Array<{ key: string; question: InputQuestion }>> {
-  const pending = core.workers.pendingInput(record.id);
-  if (!pending) return [];
+  const pending = core.workers.pendingInputs(record.id);
+  if (pending.length === 0) return [];
   const subject = { op: 'input' as const, wire: EXTENSION_WIRE, record };
   const { decision } = reuse(predecided, principal, subject) ?? core.decide({ op: 'input', wire: EXTENSION_WIRE, principal, task: record });
   if (!decision.allow) throw payloadDenialOf('input', decision, record);
-  return [{ key: pending.key, question: pending.question }];
+  return pending.map(({ key, question }) => ({ key, question }));
 }
 
 async function resultOf(core: GuardCore, principal: Principal, record: TaskRecord, predecided: Predecided | undefined): Promise<TaskDetail> {

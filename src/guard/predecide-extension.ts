@@ -9,7 +9,8 @@ import { isWellFormedTaskId } from './task-ops.js';
 
 /** A 2026-07-28 request as its wire routes it, reduced to what decides it. */
 export type ExtensionRoutedRequest =
-  | { method: 'tools/call'; tool: string; tasksDeclared: boolean }
+  /** `retry`: it carries a request state, so it continues an input round and is decided as `input` first. */
+  | { method: 'tools/call'; tool: string; tasksDeclared: boolean; retry?: boolean }
   | { method: 'tasks/get' | 'tasks/update' | 'tasks/cancel'; taskId: unknown; tasksDeclared: boolean };
 
 const TERMINAL = new Set(['completed', 'failed']);
@@ -22,6 +23,15 @@ const TERMINAL = new Set(['completed', 'failed']);
  */
 export async function predecideExtension(core: GuardCore, principal: Principal, request: ExtensionRoutedRequest): Promise<Predecision> {
   const policy = core.policy;
+  if (request.method === 'tools/call' && request.retry === true) {
+    // Decided on the tool alone, as the round will be once its state opens: the challenge says nothing of it.
+    const { tool } = request;
+    if (!core.tools.has(tool) || !policy.asksStepUp('input', tool)) return {};
+    const subject = { op: 'input' as const, wire: EXTENSION_WIRE, tool };
+    const decided = core.decide({ ...subject, principal });
+    // Read as the round's refusal is (see continueRounds): a round hides no task.
+    return answer('call', decided, { tool }, { ...subject, principal, decided });
+  }
   if (request.method === 'tools/call') {
     const { tool, tasksDeclared } = request;
     const op = firstOperationOf(policy.taskSupport(tool), tasksDeclared);

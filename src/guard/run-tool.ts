@@ -4,6 +4,7 @@ import { NO_OUTCOME } from '../stores/types.js';
 import type { GuardCore } from './core.js';
 import { denialOf } from './decision-denials.js';
 import { accessDenied, invalidParams } from './denials.js';
+import type { InputRounds, RoundState } from './rounds.js';
 import type { CallPeer, GuardedTool, TaskControl, ToolContext, ToolResult } from './tools.js';
 
 /** One compiled schema per tool: zod compiles a parser per z.object, which is costly on every call. */
@@ -34,6 +35,10 @@ export interface RunScope {
   depth: number;
   /** The caller of a plain call; a nested call's handler gets none (the caller asked for the outer tool). */
   peer?: CallPeer | undefined;
+  /** The rounds of a plain 2026-07-28 call; a nested call's handler gets none, like the peer. */
+  rounds?: InputRounds | undefined;
+  /** What the tool gathered before its task (GuardedToolConfig.gather); a nested call's handler gets none. */
+  gathered?: RoundState | undefined;
 }
 
 /**
@@ -45,8 +50,10 @@ export async function runTool(core: GuardCore, tool: GuardedTool, args: Record<s
     principal: scope.principal,
     signal: scope.signal,
     ...(scope.task ? { task: scope.task } : {}),
-    callTool: (name, nestedArgs) => callNested(core, name, nestedArgs ?? {}, { ...scope, peer: undefined }),
+    callTool: (name, nestedArgs) => callNested(core, name, nestedArgs ?? {}, { ...scope, peer: undefined, rounds: undefined, gathered: undefined }),
     ...(scope.peer ? { peer: scope.peer } : {}),
+    ...(scope.rounds ? { rounds: scope.rounds } : {}),
+    ...(scope.gathered !== undefined ? { gathered: scope.gathered } : {}),
   };
   return tool.handler(args, ctx);
 }

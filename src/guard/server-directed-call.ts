@@ -6,8 +6,11 @@ import { deny } from './denials.js';
 import { EXTENSION_WIRE } from './extension-request.js';
 import type { TaskSupport } from './policy-view.js';
 import { reuse, type Predecided } from './predecided.js';
+import { continueRounds, firstRound, type RoundOutcome } from './plain-rounds.js';
+import type { RoundStateCodec } from './round-state.js';
+import type { RoundFacts, RoundState } from './rounds.js';
 import { parseArguments } from './run-tool.js';
-import type { GuardedTool } from './tools.js';
+import type { CallPeer, GuardedTool } from './tools.js';
 
 /** A 2026-07-28 tools/call as the guard sees it: the client only says whether it can take a task. */
 export interface ServerDirectedCallFacts {
@@ -20,7 +23,14 @@ export interface ServerDirectedCallFacts {
   /** Aborted when the request goes away (a plain call stops with it; a task outlives it). */
   signal: AbortSignal;
   predecided?: Predecided | undefined;
+  /** The request's input-round fields and declared capabilities (MRTR); absent, a plain call has no rounds. */
+  rounds?: RoundFacts | undefined;
+  /** The caller, reachable while a plain call runs (progress). */
+  peer?: CallPeer | undefined;
 }
+
+/** A server-directed call ends with a result, a task, or a round's questions. */
+export type ServerDirectedOutcome = CallOutcome | Extract<RoundOutcome, { kind: 'input_required' }>;
 
 /** Which operation a server-directed tools/call is decided as first (the same routing preflight uses). */
 export function firstOperationOf(support: TaskSupport, tasksDeclared: boolean): 'create' | 'call' {
@@ -37,8 +47,18 @@ export function firstOperationOf(support: TaskSupport, tasksDeclared: boolean): 
  * as `create` with tasks_declared false and refused with -32021, whatever the policy said: MCP forbids a
  * task result to such a client. Everything else is decided as `call` and runs inline.
  */
-export async function callToolServerDirected(core: GuardCore, principal: Principal, facts: ServerDirectedCallFacts): Promise<CallOutcome> {
+export async function callToolServerDirected(core: GuardCore, codec: RoundStateCodec, principal: Principal, facts: ServerDirectedCallFacts): Promise<ServerDirectedOutcome> {
   const { name, tasksDeclared } = facts;
+  let gathered: { value: RoundState } | undefined;
+  // A retry with a request state continues the round that handed it out, decided as `input` first; one
+  // whose tool has now gathered what it needs goes on to become its task, decided as `create` below.
+  if (facts.rounds?.requestState !== undefined) {
+    const tool = core.tools.get(name);
+    if (!tool) throw deny({ kind: 'unknown_tool', tool: name });
+    const outcome = await continueRounds(core, codec, principal, tool, facts.arguments, { rounds: facts.rounds, signal: facts.signal, predecided: facts.predecided, peer: facts.peer });
+    if (outcome.kind !== 'gathered') return outcome;
+    gathered = { value: outcome.gathered };
+  }
   const support = core.policy.taskSupport(name);
   const op = firstOperationOf(support, tasksDeclared);
   core.throttle(principal, op);
@@ -47,7 +67,7 @@ export async function callToolServerDirected(core: GuardCore, principal: Princip
 
   const subject = { op, wire: EXTENSION_WIRE, tool: name, tasksDeclared, ...(op === 'create' ? { requestedTtlMs: null } : {}) };
   const decided = reuse(facts.predecided, principal, subject) ?? core.decide({ ...subject, principal });
-  if (op === 'call') return runInline(core, principal, tool, facts, decided);
+  if (op === 'call') return runInline(core, codec, principal, tool, facts, decided);
 
   const { decision } = decided;
   const refusal = decision.allow ? undefined : denialOf('create', decision, { tool: name });
@@ -56,14 +76,33 @@ export async function callToolServerDirected(core: GuardCore, principal: Princip
     if (!refusal || refusal.denial.kind === 'step_up' || decision.reasons.includes('tasks_not_declared')) throw deny({ kind: 'tasks_not_declared' });
     throw refusal;
   }
-  if (!refusal) return startTask(core, principal, tool, parseArguments(tool, facts.arguments), decided, { meta: facts.meta, requestedTtlMs: undefined });
+  if (!refusal) return createTask(core, codec, principal, tool, facts, decided, gathered);
   // A policy failure is not an answer about eligibility: it fails closed rather than trying another way.
   if (support !== 'optional' || refusal.denial.kind === 'step_up' || decision.error !== undefined) throw refusal;
-  return runInline(core, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));
+  return runInline(core, codec, principal, tool, facts, core.decide({ op: 'call', wire: EXTENSION_WIRE, principal, tool: name, tasksDeclared }));
 }
 
-async function runInline(core: GuardCore, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<CallOutcome> {
+/**
+ * An allowed `create`. A tool that gathers input first does so in rounds before its task exists, as the
+ * extension says a server SHOULD (the first round here; the rest are retries, decided as `input`).
+ */
+async function createTask(
+  core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, decided: Decided,
+  gathered: { value: RoundState } | undefined,
+): Promise<ServerDirectedOutcome> {
+  const args = parseArguments(tool, facts.arguments);
+  let input = gathered;
+  if (!input && tool.config.gather && facts.rounds) {
+    const first = await firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal }, 'task');
+    if (first.kind !== 'gathered') return first;
+    input = { value: first.gathered };
+  }
+  return startTask(core, principal, tool, args, decided, { meta: facts.meta, requestedTtlMs: undefined, gathered: input });
+}
+
+async function runInline(core: GuardCore, codec: RoundStateCodec, principal: Principal, tool: GuardedTool, facts: ServerDirectedCallFacts, { decision }: Decided): Promise<ServerDirectedOutcome> {
   if (!decision.allow) throw denialOf('call', decision, { tool: tool.name });
   const args = parseArguments(tool, facts.arguments);
-  return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal) };
+  if (facts.rounds) return firstRound(core, codec, principal, tool, args, { rounds: facts.rounds, signal: facts.signal, peer: facts.peer }, 'call');
+  return { kind: 'result', result: await runPlainCall(core, tool, args, principal, facts.signal, facts.peer) };
 }

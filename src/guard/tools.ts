@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../identity/principal.js';
+import type { InputRounds, RoundState } from './rounds.js';
 
 /**
  * A tool's result, as MCP's CallToolResult has it. Declared here so the guard needs no MCP SDK: any SDK's
@@ -41,6 +42,13 @@ export interface ToolContext {
   callTool(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
   /** Present on a plain call whose wire can reach the caller while it waits (not inside a task). */
   peer?: CallPeer;
+  /**
+   * Present on a plain 2026-07-28 call, whose wire cannot reach the caller mid-call: input is asked for by
+   * ending the round (rounds.ask), and the client retries with the answers (MRTR).
+   */
+  rounds?: InputRounds;
+  /** For a task of a tool that gathers input first (GuardedToolConfig.gather): what gathering returned. */
+  gathered?: RoundState;
 }
 
 /**
@@ -50,7 +58,11 @@ export interface ToolContext {
 export interface CallPeer {
   /** Reports progress if the caller asked for it (a progress token); does nothing otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Asks the caller (sampling/createMessage or elicitation/create, as MCP has them) and returns its result. */
+  /**
+   * Asks the caller (sampling/createMessage or elicitation/create, as MCP has them) and returns its result.
+   * On 2026-07-28 it rejects: that stateless revision carries no server-to-client request, and a tool asks
+   * in rounds (ToolContext.rounds) instead.
+   */
   request(method: 'sampling/createMessage' | 'elicitation/create', params: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
@@ -75,7 +87,18 @@ export interface GuardedToolConfig {
   inputSchema?: z.ZodRawShape;
   /** MCP tool annotations, passed to tools/list as they are. */
   annotations?: Record<string, unknown>;
+  /**
+   * Input the tool gathers before it becomes a task. On 2026-07-28 a call that is to become a task runs it
+   * first, in rounds (rounds.ask, each retry decided as `input`), and the task is created (decided as
+   * `create` then) only once it returns; the extension says a server SHOULD resolve such rounds before its
+   * CreateTaskResult. On 2025-11-25, where the client asked for the task itself, it runs inside the task,
+   * its elicitation requests becoming the task's questions. Either way the handler gets the result as
+   * ctx.gathered. A plain call does not run it (its handler asks in rounds itself).
+   */
+  gather?: GatherInput;
 }
+
+export type GatherInput = (args: Record<string, unknown>, rounds: InputRounds) => RoundState | Promise<RoundState>;
 
 export interface GuardedTool {
   name: string;

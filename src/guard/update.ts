@@ -12,10 +12,11 @@ const ACTIONS = new Set(['accept', 'decline', 'cancel']);
  * 2026-07-28 tasks/update: answers to the task's questions, keyed as tasks/get showed them. The request is
  * decided as `input` when it arrives, with its own principal (binding, acr, auth_time within max_age now),
  * once: the decision input names the task, not a key, so every answer in one request gets the same one.
- * Allowed, the answer whose key is outstanding reaches the task and every other key is ignored (never
- * issued, already answered, superseded); refused, nothing reaches it and the refusal is the answer (step-up,
- * say), except that a task no longer waiting for input has no outstanding key, so there is nothing to
- * refuse and the request is acknowledged. Resolves to the empty acknowledgement (eventually consistent: the
+ * Allowed, each answer whose key is outstanding reaches the task (all of them, or a subset: the task stays
+ * input_required until none is left) and every other key is ignored (never issued, already answered,
+ * superseded); refused, nothing reaches it and the refusal is the answer (step-up, say), except that a
+ * task no longer waiting for input has no outstanding key, so there is nothing to refuse and the request
+ * is acknowledged. Resolves to the empty acknowledgement (eventually consistent: the
  * task moves back to working on its own).
  */
 export async function updateTask(core: GuardCore, principal: Principal, taskId: unknown, responses: Readonly<Record<string, unknown>>, request: ExtensionRequest): Promise<void> {
@@ -28,13 +29,16 @@ export async function updateTask(core: GuardCore, principal: Principal, taskId: 
     return;
   }
   const task = allowed('input', decision, record);
-  const pending = core.workers.pendingInput(task.id);
-  if (!pending || !Object.hasOwn(responses, pending.key)) return;
-  const answer = answerOf(responses[pending.key], pending.key);
+  const answered = core.workers.pendingInputs(task.id).filter((pending) => Object.hasOwn(responses, pending.key));
+  // Every answer is read before any reaches the task: one malformed answer and none of them does.
+  const answers = answered.map((pending) => ({ pending, answer: answerOf(responses[pending.key], pending.key) }));
+  if (answers.length === 0) return;
   if (principal.expiresAtMs <= core.now()) throw unauthenticated();
-  pending.resolve(answer);
-  // A 2025-11-25 tasks/result showing the same question waits for its answer no longer.
-  pending.delivery?.abort.abort(new Error('answered through tasks/update'));
+  for (const { pending, answer } of answers) {
+    pending.resolve(answer);
+    // A 2025-11-25 tasks/result showing the same question waits for its answer no longer.
+    pending.delivery?.abort.abort(new Error('answered through tasks/update'));
+  }
 }
 
 /** An elicitation result (MRTR's input response to elicitation/create); anything else changes nothing. */

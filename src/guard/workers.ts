@@ -3,6 +3,8 @@ import type { InputAnswer, InputQuestion } from './tools.js';
 /**
  * A question a task is waiting on: delivered on 2025-11-25 by a requestor's tasks/result, surfaced on
  * 2026-07-28 by tasks/get under its key and answered by tasks/update. Both wires see the same question.
+ * A task may wait on several at once (a tool asking in parallel): 2026-07-28 shows them all and takes
+ * their answers together or one by one; 2025-11-25 delivers them one at a time, in the order asked.
  */
 export interface PendingInput {
   question: InputQuestion;
@@ -30,7 +32,8 @@ export interface Delivery {
  */
 export class Workers {
   readonly #controllers = new Map<string, AbortController>();
-  readonly #inputs = new Map<string, PendingInput>();
+  /** The questions each task waits on, in the order asked. */
+  readonly #inputs = new Map<string, PendingInput[]>();
   /** Questions each running task has asked so far: the source of its question keys. */
   readonly #asked = new Map<string, number>();
   /** Workers still finishing (their final transition and audit record), so shutdown can wait for them. */
@@ -59,8 +62,12 @@ export class Workers {
 
   /** Stops the work of a task, if it is running here (and fails any input it waits for). */
   abort(id: string, reason: string): void {
-    this.#inputs.get(id)?.reject(new Error(reason));
+    this.#rejectInputs(id, reason);
     this.#controllers.get(id)?.abort(new Error(reason));
+  }
+
+  #rejectInputs(id: string, reason: string): void {
+    for (const pending of [...(this.#inputs.get(id) ?? [])]) pending.reject(new Error(reason));
   }
 
   finished(id: string): void {
@@ -77,8 +84,9 @@ export class Workers {
   }
 
   /**
-   * Registers the input a task waits for; it is rejected when the task is forgotten. Its key counts the
-   * task's questions, and the count lives as long as the work, the only thing that can ask again.
+   * Registers an input the task waits for, beside any it already waits for; it is rejected when the task is
+   * forgotten. Its key counts the task's questions, and the count lives as long as the work, the only thing
+   * that can ask again.
    */
   awaitInput(id: string, question: InputQuestion): Promise<InputAnswer> {
     const asked = (this.#asked.get(id) ?? 0) + 1;
@@ -97,25 +105,32 @@ export class Workers {
         },
       };
       // The first outcome wins: a second (an answer through the other wire, a late delivery) must neither
-      // change it nor clear a newer question.
+      // change it nor touch the task's other questions.
       const settle = (state: 'answered' | 'failed'): boolean => {
         if (pending.state !== 'waiting') return false;
         pending.state = state;
-        if (this.#inputs.get(id) === pending) this.#inputs.delete(id);
+        const waiting = this.#inputs.get(id)?.filter((p) => p !== pending) ?? [];
+        if (waiting.length > 0) this.#inputs.set(id, waiting);
+        else this.#inputs.delete(id);
         return true;
       };
-      this.#inputs.set(id, pending);
+      this.#inputs.set(id, [...(this.#inputs.get(id) ?? []), pending]);
       this.changed(id);
     });
   }
 
+  /** The first question the task waits on (the next one 2025-11-25's tasks/result delivers). */
   pendingInput(id: string): PendingInput | undefined {
-    return this.#inputs.get(id);
+    return this.#inputs.get(id)?.[0];
+  }
+
+  /** Every question the task waits on, in the order asked. */
+  pendingInputs(id: string): readonly PendingInput[] {
+    return this.#inputs.get(id) ?? [];
   }
 
   /** Forgets a task entirely: stops its work and its timer, wakes its waiters. */
   forget(id: string, reason: string): void {
-    this.#inputs.get(id)?.reject(new Error(reason));
     this.abort(id, reason);
     this.#controllers.delete(id);
     this.#asked.delete(id);

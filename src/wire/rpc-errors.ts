@@ -56,6 +56,10 @@ export function rpcErrorOf(denial: Denial): RpcError {
       return { code: TASKGUARD_RPC_ERRORS.unauthenticated, message };
     case 'tasks_not_declared': // the extension's own error: the capability the client must declare
       return { code: MCP_RPC_ERRORS.missingRequiredClientCapability, message, data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } };
+    case 'capability_not_declared':
+      return { code: MCP_RPC_ERRORS.missingRequiredClientCapability, message, data: { requiredCapabilities: { [denial.capability]: {} } } };
+    case 'invalid_request_state': // the SDK's own answer to a state its verify hook refuses
+      return { code: JSON_RPC.invalidParams, message, data: { reason: 'invalid_request_state' } };
     case 'task_error':
       return { code: denial.code, message };
     case 'internal':

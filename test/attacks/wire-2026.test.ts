@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { waitForStatus, type Who } from '../support/stack.js';
 import { mfa, resultOf, startStack2026, waitFor2026, type RawReply, type Stack2026 } from '../wire-2026/support.js';
 import { gateName, gateReached, lifecycleCount, nowS, waitUntil } from './helpers.js';
@@ -248,5 +249,99 @@ describe('attacks on the 2026-07-28 wire', () => {
     assert.equal(await gateReached(stack.gates, toolGate), false);
     await assertUnchanged(stack, alice, taskId, seen, gate);
     await assertOwnerCancels(stack, alice, taskId, gate);
+  });
+});
+
+describe('attacks on the request state of a plain 2026-07-28 call\'s input rounds', () => {
+  const INVALID_STATE = { jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'invalid or expired requestState', data: { reason: 'invalid_request_state' } } };
+  const ASKING = { elicitation: {} };
+  const TOOLS = {
+    transfer: { task_support: 'forbidden', risk: 'high', required_scopes: ['reports:read'] },
+    other_transfer: { task_support: 'forbidden', risk: 'high', required_scopes: ['reports:read'] },
+  };
+  const GATHERING = { gated_export: { task_support: 'required', risk: 'high', required_scopes: ['reports:read'] } };
+  let stack: Stack2026;
+  let clock: number;
+  const confirmed: string[] = [];
+  const confirm = { inputResponses: { confirm: { action: 'accept', content: { ok: true } } } };
+
+  beforeEach(async () => {
+    clock = Date.now();
+    confirmed.length = 0;
+    stack = await startStack2026({ data: { tools: { ...TOOLS, ...GATHERING } }, guard: { now: () => clock } });
+    // Asks to confirm a transfer of `to`; only a confirmed second round moves anything.
+    for (const name of Object.keys(TOOLS)) {
+      stack.guard.registerTool(name, { description: 'confirms, then transfers', inputSchema: { to: z.string() } }, (args, ctx) => {
+        const rounds = ctx.rounds!;
+        if (rounds.responses['confirm'] === undefined) {
+          return Promise.resolve(rounds.ask({ confirm: { method: 'elicitation/create', params: { mode: 'form', message: `send to ${String(args['to'])}?`, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, { by: ctx.principal.sub }));
+        }
+        confirmed.push(`${ctx.principal.sub}:${String(args['to'])}`);
+        return Promise.resolve({ content: [{ type: 'text', text: 'sent' }] });
+      });
+    }
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
+
+  const call = (who: Who, retry: Record<string, unknown> = {}, name = 'transfer', to = 'bob'): Promise<RawReply> =>
+    stack.rpc(who, 'tools/call', { name, arguments: { to }, ...retry }, { capabilities: ASKING });
+  const aliceState = async (): Promise<string> => resultOf(await call(alice))['requestState'] as string;
+  const refusals = (sub: string) => stack.audit.filter((e) => e.kind === 'decision' && e.op === 'input' && !e.allow && e.principal?.sub === sub && e.reasons?.includes('request_state_invalid') === true);
+
+  it('alice\'s state replayed by another user, tenant, client app or actor opens for none of them: refused as invalid, nothing moves', async () => {
+    const state = await aliceState();
+    const strangers: Who[] = [
+      { sub: 'bob' }, { sub: 'alice', tenant: 'globex' }, { sub: 'alice', client: 'docs-console' },
+      { sub: 'alice', act: { sub: 'svc-reports' } },
+    ];
+    for (const who of strangers) {
+      const reply = await call(who, { ...confirm, requestState: state });
+      assert.deepEqual(reply.body, INVALID_STATE, JSON.stringify(who));
+    }
+    assert.deepEqual(confirmed, []);
+    assert.equal(refusals('bob').length, 1);
+    // Her own retry still goes through, once confirmed by her.
+    assert.deepEqual(resultOf(await call(alice, { ...confirm, requestState: state }))['content'], [{ type: 'text', text: 'sent' }]);
+    assert.deepEqual(confirmed, ['alice:bob']);
+  });
+
+  it('a tampered state is refused the same way: edited, extended, truncated, re-encoded or not a string', async () => {
+    const state = await aliceState();
+    const flipped = `${state.slice(0, 20)}${state[20] === 'A' ? 'B' : 'A'}${state.slice(21)}`;
+    const tampered: unknown[] = [flipped, `${state}-TAMPERED`, state.slice(0, -4), `v2${state.slice(2)}`, `${state}=`, '', 5, { state }, null];
+    for (const requestState of tampered) {
+      assert.deepEqual((await call(alice, { ...confirm, requestState })).body, INVALID_STATE, JSON.stringify(requestState));
+    }
+    assert.deepEqual(confirmed, []);
+  });
+
+  it('a confirmation is bound to its call: replayed with other arguments or for another tool, it opens nothing', async () => {
+    const state = await aliceState();
+    assert.deepEqual((await call(alice, { ...confirm, requestState: state }, 'transfer', 'mallory')).body, INVALID_STATE);
+    assert.deepEqual((await call(alice, { ...confirm, requestState: state }, 'other_transfer', 'bob')).body, INVALID_STATE);
+    assert.deepEqual(confirmed, []);
+  });
+
+  it('a state gathering input for a task, replayed by another user, creates no task; its owner\'s retry does', async () => {
+    stack.guard.registerTool('gated_export', {
+      description: 'confirms before it becomes a task', inputSchema: { to: z.string() },
+      gather: (_args, rounds) => (rounds.responses['confirm'] ? { confirmed: true } : rounds.ask({ confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'export?', requestedSchema: { type: 'object', properties: {} } } } })),
+    }, () => Promise.resolve({ content: [{ type: 'text', text: 'exported' }] }));
+    const declaring = { ...ASKING, extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const exportCall = (who: Who, retry: Record<string, unknown> = {}) => stack.rpc(who, 'tools/call', { name: 'gated_export', arguments: { to: 'bob' }, ...retry }, { capabilities: declaring });
+    const state = resultOf(await exportCall(alice))['requestState'];
+    assert.deepEqual((await exportCall({ sub: 'bob' }, { ...confirm, requestState: state })).body, INVALID_STATE);
+    assert.equal(stack.audit.some((e) => e.kind === 'lifecycle' && e.event === 'created'), false);
+    assert.equal(resultOf(await exportCall(alice, { ...confirm, requestState: state }))['resultType'], 'task');
+  });
+
+  it('an expired state is refused like a tampered one, at exactly ten minutes and after', async () => {
+    const state = await aliceState();
+    clock += 10 * 60_000;
+    assert.deepEqual((await call(alice, { ...confirm, requestState: state })).body, INVALID_STATE);
+    clock -= 1;
+    assert.deepEqual(resultOf(await call(alice, { ...confirm, requestState: state }))['content'], [{ type: 'text', text: 'sent' }]);
   });
 });

@@ -26,7 +26,14 @@ async function approval(stack: Stack2026, who = mfa()): Promise<string> {
 describe('input_required on the 2026-07-28 wire', () => {
   let stack: Stack2026;
   beforeEach(async () => {
-    stack = await startStack2026({ data: { tools: { two_questions: { task_support: 'required', risk: 'low' } } } });
+    stack = await startStack2026({ data: { tools: { two_questions: { task_support: 'required', risk: 'low' }, in_parallel: { task_support: 'required', risk: 'low' } } } });
+    // Asks two questions at once, then a third after both are answered.
+    stack.guard.registerTool('in_parallel', { description: 'asks two at once, then one more', inputSchema: {} }, async (_args, ctx) => {
+      const ask = (message: string) => ctx.task!.requestInput({ message, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
+      const [left, right] = await Promise.all([ask('left?'), ask('right?')]);
+      const last = await ask('last?');
+      return { content: [{ type: 'text', text: [left, right, last].map((a) => `${a.action}:${String(a.content?.['ok'])}`).join(' ') }] };
+    });
     // Asks twice: the second question must get a key of its own.
     stack.guard.registerTool('two_questions', { description: 'asks twice', inputSchema: { topic: z.string() } }, async (args, ctx) => {
       const ask = (message: string) => ctx.task!.requestInput({ message, requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
@@ -127,5 +134,68 @@ describe('input_required on the 2026-07-28 wire', () => {
     await waitUntil(() => shown === 1);
     await stack.rpc(mfa(), 'tasks/update', { taskId, inputResponses: { 'input-1': { action: 'accept', content: { approve: true } } } });
     assert.deepEqual((await waiting).content, [{ type: 'text', text: 'approved raced' }]);
+  });
+
+  it('two questions pending at once: both shown, answered one at a time, the task waits until none is left; keys never reused', async () => {
+    const who = { sub: 'alice' };
+    const taskId = resultOf(await stack.rpc(who, 'tools/call', { name: 'in_parallel', arguments: {} }))['taskId'] as string;
+    const both = resultOf(await waitFor2026(stack, who, taskId, (task) => Object.keys((task['inputRequests'] as object | undefined) ?? {}).length === 2));
+    assert.equal(both['status'], 'input_required');
+    const keys = Object.keys(both['inputRequests'] as object).sort();
+    assert.deepEqual(keys, ['input-1', 'input-2']);
+    const messages = Object.values(both['inputRequests'] as Record<string, { params: { message: string } }>).map((r) => r.params.message).sort();
+    assert.deepEqual(messages, ['left?', 'right?']);
+
+    // A partial answer: acknowledged, only the other key remains, and the task still waits.
+    const [answered, other] = keys as [string, string];
+    const ack = resultOf(await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { [answered]: { action: 'accept', content: { ok: true } } } }));
+    assert.equal(ack['resultType'], 'complete');
+    const partial = resultOf(await stack.rpc(who, 'tasks/get', { taskId }));
+    assert.equal(partial['status'], 'input_required');
+    assert.deepEqual(Object.keys(partial['inputRequests'] as object), [other]);
+    // The answered key again, and one never issued: ignored.
+    await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { [answered]: { action: 'decline' }, 'input-9': { action: 'accept' } } });
+    assert.deepEqual(Object.keys(resultOf(await stack.rpc(who, 'tasks/get', { taskId }))['inputRequests'] as object), [other]);
+
+    await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { [other]: { action: 'accept', content: { ok: false } } } });
+    const third = resultOf(await waitFor2026(stack, who, taskId, (task) => 'input-3' in ((task['inputRequests'] as object | undefined) ?? {})));
+    assert.deepEqual(Object.keys(third['inputRequests'] as object), ['input-3']);
+    await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { 'input-3': { action: 'cancel' } } });
+    const done = resultOf(await waitFor2026(stack, who, taskId, 'completed'));
+    assert.deepEqual(done['result'], { resultType: 'complete', content: [{ type: 'text', text: 'accept:true accept:false cancel:undefined' }] });
+    // Each tasks/update was decided as input, for alice, when it arrived.
+    const updates = stack.audit.filter((e) => e.kind === 'decision' && e.op === 'input' && e.task_id === taskId);
+    assert.ok(updates.length >= 4 && updates.every((e) => e.allow && e.principal?.sub === 'alice'));
+  });
+
+  it('both pending questions answered in one tasks/update: the task moves on with both answers', async () => {
+    const who = { sub: 'alice' };
+    const taskId = resultOf(await stack.rpc(who, 'tools/call', { name: 'in_parallel', arguments: {} }))['taskId'] as string;
+    await waitFor2026(stack, who, taskId, (task) => Object.keys((task['inputRequests'] as object | undefined) ?? {}).length === 2);
+    const yes = { action: 'accept', content: { ok: true } };
+    await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { 'input-1': yes, 'input-2': yes } });
+    await waitFor2026(stack, who, taskId, (task) => 'input-3' in ((task['inputRequests'] as object | undefined) ?? {}));
+    await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { 'input-3': yes } });
+    assert.deepEqual(resultOf(await waitFor2026(stack, who, taskId, 'completed'))['result'], { resultType: 'complete', content: [{ type: 'text', text: 'accept:true accept:true accept:true' }] });
+  });
+
+  it('one malformed answer among several: -32602, and none of them reaches the task', async () => {
+    const who = { sub: 'alice' };
+    const taskId = resultOf(await stack.rpc(who, 'tools/call', { name: 'in_parallel', arguments: {} }))['taskId'] as string;
+    await waitFor2026(stack, who, taskId, (task) => Object.keys((task['inputRequests'] as object | undefined) ?? {}).length === 2);
+    const reply = await stack.rpc(who, 'tasks/update', { taskId, inputResponses: { 'input-1': { action: 'accept', content: { ok: true } }, 'input-2': { action: 'maybe' } } });
+    assert.deepEqual(reply.body.error, { code: -32602, message: 'inputResponses.input-2.action must be accept, decline or cancel' });
+    assert.deepEqual(Object.keys(resultOf(await stack.rpc(who, 'tasks/get', { taskId }))['inputRequests'] as object).sort(), ['input-1', 'input-2']);
+  });
+
+  it('on 2025-11-25 the same questions are delivered one at a time through tasks/result, in the order asked', async () => {
+    const shown: string[] = [];
+    const legacy = await stack.connect({ sub: 'alice' }, { onElicit: (request) => {
+      shown.push(request.params.message);
+      return { action: 'accept', content: { ok: shown.length !== 2 } };
+    } });
+    const { taskId } = await legacy.createTask('in_parallel', {});
+    assert.deepEqual((await legacy.result(taskId)).content, [{ type: 'text', text: 'accept:true accept:false accept:true' }]);
+    assert.deepEqual(shown, ['left?', 'right?', 'last?']);
   });
 });

@@ -48,6 +48,8 @@ export interface RpcOptions {
   id?: number | string;
   /** Other `_meta` entries (the idempotency key, say). */
   meta?: Record<string, unknown>;
+  /** The client capabilities to declare instead (then `declared` is not read). */
+  capabilities?: Record<string, unknown>;
 }
 
 export interface RawReply {
@@ -165,7 +167,7 @@ export function rpc2026(url: string, token: string, method: string, params: Reco
   const meta = {
     ...(params['_meta'] as Record<string, unknown> | undefined), ...options.meta,
     [PROTOCOL_VERSION_META]: REVISION,
-    [CLIENT_CAPABILITIES_META]: options.declared === false ? {} : DECLARING,
+    [CLIENT_CAPABILITIES_META]: options.capabilities ?? (options.declared === false ? {} : DECLARING),
   };
   return exchange2026(url, token, { jsonrpc: '2.0', id: options.id ?? 1, method, params: { ...params, _meta: meta } });
 }

@@ -1,6 +1,8 @@
 import type { Taskguard } from '../../wire/v2025/taskguard.js';
 import { registerContentTools } from './content-tools.js';
 import { registerPeerTools } from './peer-tools.js';
+import { registerRoundTools } from './round-tools.js';
+import { registerStatelessTools } from './stateless-tools.js';
 import { registerTaskTools } from './task-tools.js';
 
 /**
@@ -11,4 +13,6 @@ export function registerConformanceTools(guard: Taskguard): void {
   registerContentTools(guard);
   registerPeerTools(guard);
   registerTaskTools(guard);
+  registerRoundTools(guard);
+  registerStatelessTools(guard);
 }

@@ -32,8 +32,9 @@ const accepted = (answer: InputAnswer): boolean => answer.action === 'accept' &&
 
 /**
  * The fixtures of the runner's tasks-* scenarios (SEP-2663): a sync-only tool, a sleeper that settles as
- * cancelled when cancelled, a tool error and a protocol error after a task was created, and a tool that parks
- * for an answer (input_required). Which of them may or must be a task is in the policy data.
+ * cancelled when cancelled, a tool error and a protocol error after a task was created, a tool that parks
+ * for an answer (input_required) and one that parks for two at once. Which of them may or must be a task is
+ * in the policy data.
  */
 export function registerTaskTools(guard: Taskguard): void {
   const greetShape = { name: z.string().describe('who to greet') };
@@ -64,6 +65,32 @@ export function registerTaskTools(guard: Taskguard): void {
     const { filename } = z.object(deleteShape).parse(args);
     const answer = await taskOf(ctx).requestInput(confirmation(`Delete ${filename}?`));
     return text(accepted(answer) ? `deleted ${filename}` : `kept ${filename}`);
+  });
+
+  // Gathers the name in rounds before the task exists (MRTR, then the task: tasks-mrtr-composition).
+  const nameQuestion = { method: 'elicitation/create' as const, params: { mode: 'form', message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } };
+  guard.registerTool('test_tool_with_task', {
+    description: 'Asks for user_name in an input round, then becomes a task that greets the name (tasks-mrtr-composition)',
+    inputSchema: {},
+    gather(_args, rounds) {
+      const answer = rounds.responses['user_name'] as InputAnswer | undefined;
+      const name = answer?.action === 'accept' ? answer.content?.['name'] : undefined;
+      return typeof name === 'string' ? { name } : rounds.ask({ user_name: nameQuestion });
+    },
+  }, async (_args, ctx) => {
+    await sleep(100, ctx.signal);
+    const gathered = ctx.gathered as { name?: string } | undefined;
+    return text(`Hello, ${gathered?.name ?? 'nobody'}, from a task`);
+  });
+
+  guard.registerTool('multi_input', { description: 'Asks two questions at once (two inputRequests pending), then answers with both; runs as a task', inputSchema: {} }, async (_args, ctx) => {
+    const task = taskOf(ctx);
+    const [name, go] = await Promise.all([
+      task.requestInput({ message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } }),
+      task.requestInput(confirmation('Go ahead?')),
+    ]);
+    const who = name.action === 'accept' && typeof name.content?.['name'] === 'string' ? name.content['name'] : 'nobody';
+    return text(`${who}: ${accepted(go) ? 'went ahead' : 'stopped'}`);
   });
 
 }

@@ -4,7 +4,8 @@ import { TaskguardError } from '../../errors.js';
 import { createGuard, type Guard, type GuardOptions } from '../../guard/guard.js';
 import type { GuardedToolConfig, ToolHandler } from '../../guard/tools.js';
 import { JSON_RPC, rpcErrorOf, TASKS_EXTENSION } from '../rpc-errors.js';
-import { tasksDeclaredOf } from './params.js';
+import { callPeerOf } from './call-peer.js';
+import { clientCapabilitiesOf, tasksDeclaredOf } from './params.js';
 import { preflight, type Preflight } from './preflight.js';
 import { EXTENSION_REVISION, ROUTES, serve } from './routes.js';
 import { toolListOf } from './tool-list.js';
@@ -26,7 +27,7 @@ export interface TasksExtension {
    * answers them on this revision). Pass the factory's context to refuse a 2025-era instance at once; serve
    * 2025-11-25 with createTaskguard on the same guard, or create the handler with `legacy: 'reject'`.
    */
-  attach<S extends McpServer | Server>(server: S, context?: Pick<McpRequestContext, 'era'>): S;
+  attach<S extends McpServer | Server>(server: S, context?: Pick<McpRequestContext, 'era' | 'requestInfo'>): S;
   /**
    * For an HTTP host in front of the handler (RFC 9470): decides a raw JSON-RPC message as its handler
    * would, through the same audited path, and says whether the answer is step-up (send the 401, and never
@@ -55,16 +56,11 @@ export function createTasksExtension(source: TasksExtensionSource): TasksExtensi
       // a CreateTaskResult as a CallToolResult. The era gate, the envelope check and the result encoding
       // (resultType, _meta) apply to it all the same.
       low.removeRequestHandler('tools/call');
-      const fallback = low.fallbackRequestHandler;
-      const callRoute = ROUTES['tools/call'] as (typeof ROUTES)[string];
-      low.fallbackRequestHandler = async (request, ctx) => {
-        if (request.method !== 'tools/call') {
-          if (fallback) return fallback(request, ctx);
-          throw new ProtocolError(JSON_RPC.methodNotFound, 'Method not found');
-        }
-        const call = { params: request.params, tasksDeclared: tasksDeclaredOf(ctx.mcpReq.envelope) };
-        return serve(guard, low, callRoute, call, ctx as never) as never;
-      };
+      // Only for a request that is a tools/call (its Mcp-Method header, which the SDK checks against the body,
+      // says so) or may be one (no header: stdio, a direct call): with no handler at all the SDK answers an
+      // unknown method at once, with HTTP 404 (SEP-2575); any handler, even one that refuses, answers later, 200.
+      const method = context?.requestInfo?.headers.get('mcp-method')?.trim();
+      if (method === undefined || method === 'tools/call') installCallRoute(guard, low);
       // Registered with a params schema: that is how the SDK lets the extension's tasks/get and tasks/cancel
       // through on a revision that deleted them from core (tasks/update has no core meaning at all).
       for (const method of ['tasks/get', 'tasks/update', 'tasks/cancel'] as const) {
@@ -75,6 +71,24 @@ export function createTasksExtension(source: TasksExtensionSource): TasksExtensi
       }
       return server;
     },
+  };
+}
+
+/** tools/call through the fallback handler (see attach), in front of whatever fallback the server had. */
+function installCallRoute(guard: Guard, low: Server): void {
+  const fallback = low.fallbackRequestHandler;
+  const callRoute = ROUTES['tools/call'] as (typeof ROUTES)[string];
+  low.fallbackRequestHandler = async (request, ctx) => {
+    if (request.method !== 'tools/call') {
+      if (fallback) return fallback(request, ctx);
+      throw new ProtocolError(JSON_RPC.methodNotFound, 'Method not found');
+    }
+    const { envelope, inputResponses } = ctx.mcpReq;
+    const call = {
+      params: request.params, tasksDeclared: tasksDeclaredOf(envelope), inputResponses,
+      requestState: ctx.mcpReq.requestState(), clientCapabilities: clientCapabilitiesOf(envelope), peer: callPeerOf(ctx),
+    };
+    return serve(guard, low, callRoute, call, ctx as never) as never;
   };
 }
 

@@ -14,6 +14,12 @@ export function tasksDeclaredOf(meta: unknown): boolean {
   return isPlainObject(extensions) && isPlainObject(extensions[TASKS_EXTENSION]);
 }
 
+/** The request's declared client capabilities (elicitation, sampling, roots, extensions), or none. */
+export function clientCapabilitiesOf(meta: unknown): Record<string, unknown> {
+  const capabilities = isPlainObject(meta) ? meta[CLIENT_CAPABILITIES_META_KEY] : undefined;
+  return isPlainObject(capabilities) ? capabilities : {};
+}
+
 export interface CallParams {
   name: string;
   arguments: unknown;

@@ -15,6 +15,7 @@ export type Preflight = WirePreflight<AuthInfo>;
 export function preflight(guard: Guard, message: unknown, authInfo: AuthInfo): Promise<Preflight> {
   return preflightWith(guard, message, authInfo, (method, params) => {
     const route = Object.hasOwn(ROUTES, method) ? ROUTES[method] : undefined;
-    return route?.routed({ params, tasksDeclared: tasksDeclaredOf(isRecord(params) ? params['_meta'] : undefined) });
+    const fields = isRecord(params) ? params : {};
+    return route?.routed({ params, tasksDeclared: tasksDeclaredOf(fields['_meta']), requestState: fields['requestState'] });
   });
 }

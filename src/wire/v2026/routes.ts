@@ -4,7 +4,7 @@ import { unauthenticated } from '../../guard/denials.js';
 import type { Guard } from '../../guard/guard.js';
 import type { ExtensionRoutedRequest } from '../../guard/predecide-extension.js';
 import type { Predecided } from '../../guard/predecided.js';
-import type { ToolResult } from '../../guard/tools.js';
+import type { CallPeer, ToolResult } from '../../guard/tools.js';
 import { TaskguardError } from '../../errors.js';
 import { principalFromAuthInfo, type Principal } from '../../identity/principal.js';
 import { taskIdOf } from '../params-shape.js';
@@ -20,8 +20,17 @@ export const EXTENSION_REVISION = '2026-07-28';
 export interface ExtensionCall {
   params: unknown;
   tasksDeclared: boolean;
-  /** tasks/update: the answers, keyed by inputRequests key (the SDK lifts them out of the params). */
-  inputResponses?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * tasks/update, and a tools/call retrying an input round: the answers, keyed by inputRequests key (the
+   * SDK lifts them out of the params), as sent.
+   */
+  inputResponses?: unknown;
+  /** tools/call: the request state an input round handed out, echoed (lifted out of the params too). */
+  requestState?: unknown;
+  /** tools/call: the request's declared client capabilities (input requests need theirs declared). */
+  clientCapabilities?: Readonly<Record<string, unknown>> | undefined;
+  /** tools/call: the caller, on the call's own stream (progress), for a call that runs inline. */
+  peer?: CallPeer | undefined;
 }
 
 /**
@@ -37,13 +46,18 @@ interface Route {
 export const ROUTES: Readonly<Record<string, Route>> = {
   'tools/call': {
     op: 'call',
-    routed: (call) => ({ method: 'tools/call', tool: parseCallParams(call.params).name, tasksDeclared: call.tasksDeclared }),
+    routed: (call) => ({ method: 'tools/call', tool: parseCallParams(call.params).name, tasksDeclared: call.tasksDeclared, retry: call.requestState !== undefined }),
     async run(guard, server, principal, call, signal, predecided) {
       const p = parseCallParams(call.params);
       const outcome = await guard.callToolServerDirected(principal, {
-        name: p.name, arguments: p.arguments, meta: p.meta, tasksDeclared: call.tasksDeclared, signal, predecided,
+        name: p.name, arguments: p.arguments, meta: p.meta, tasksDeclared: call.tasksDeclared, signal, predecided, peer: call.peer,
+        rounds: { inputResponses: call.inputResponses, requestState: call.requestState, clientCapabilities: call.clientCapabilities },
       });
-      return outcome.kind === 'task' ? createTaskResultOf(outcome.record) : projected(server, outcome.result);
+      switch (outcome.kind) {
+        case 'task': return createTaskResultOf(outcome.record);
+        case 'input_required': return { resultType: 'input_required', inputRequests: outcome.inputRequests, requestState: outcome.requestState };
+        case 'result': return projected(server, outcome.result);
+      }
     },
   },
   'tasks/get': {
@@ -58,7 +72,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     op: 'input',
     routed: (call) => ({ method: 'tasks/update', taskId: taskIdParam(call.params), tasksDeclared: call.tasksDeclared }),
     async run(guard, _server, principal, call, _signal, predecided) {
-      await guard.updateTask(principal, taskIdParam(call.params), call.inputResponses ?? {}, { tasksDeclared: call.tasksDeclared, predecided });
+      await guard.updateTask(principal, taskIdParam(call.params), responsesOf(call.inputResponses), { tasksDeclared: call.tasksDeclared, predecided });
       return {};
     },
   },
@@ -71,6 +85,11 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     },
   },
 };
+
+/** tasks/update's answers: what the SDK lifted (an object), or none. */
+function responsesOf(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
 
 /** A tool's result as the SDK's own tools/call would send it on this revision (SEP-2106 projection). */
 function projected(server: Server, result: ToolResult): Record<string, unknown> {
