@@ -10,26 +10,31 @@
 #   and each decision shape is spelled out rather than merged with object.union.
 package taskguard.tasks
 
-# Operation classes.
-task_op("get")
+# Operation classes, as else chains: a call stops at the first match, where the bodies of one function
+# would all be evaluated (to rule out conflicting values).
+task_op(o) if {
+	o == "get"
+} else if {
+	o == "result"
+} else if {
+	o == "cancel"
+} else if {
+	o == "input"
+}
 
-task_op("result")
+starts_tool(o) if o == "create"
 
-task_op("cancel")
+else if o == "call"
 
-task_op("input")
-
-starts_tool("create")
-
-starts_tool("call")
-
-known_op(o) if task_op(o)
-
-known_op(o) if starts_tool(o)
-
-known_op("list")
-
-known_op("chain")
+known_op(o) if {
+	task_op(o)
+} else if {
+	starts_tool(o)
+} else if {
+	o == "list"
+} else if {
+	o == "chain"
+}
 
 # Every denial reason that applies, gathered from the checks of the operation's class.
 # object.get, not input.op: a missing op must still produce this reason (a bare reference to an absent
@@ -38,8 +43,6 @@ deny contains "unknown_operation" if not known_op(object.get(input, "op", null))
 
 # An absent wire is 2025-11-25 (wire.rego); one that is present must be a generation this policy knows.
 deny contains "wire_unknown" if not known_wire(object.get(input, "wire", "2025-11-25"))
-
-deny contains reason if some reason in principal_denials
 
 deny contains reason if {
 	task_op(input.op)
@@ -57,37 +60,43 @@ deny contains reason if {
 }
 
 # Step-up is decided after every other rule, so it is only ever offered to a caller who would otherwise be
-# allowed: a foreign task must never answer "step up and try again".
+# allowed: a foreign task must never answer "step up and try again". An allowed decision that cannot be
+# formed (data without the defaults it reads) falls through to the step-up shape, which the runtime refuses.
 decision := {"allow": false, "reasons": sort(deny), "delegated": false} if {
 	count(deny) > 0
-} else := allowed_decision if {
-	not step_up_pending
+} else := allowed_decision(input.op) if {
+	not step_up_pending(input.op)
 } else := {
 	"allow": false,
 	"reasons": ["step_up_required"],
-	"delegated": delegated,
+	"delegated": delegated(input.op),
 	"step_up": step_up_obligation,
 }
 
 # Allowed decisions carry the obligations of their operation. One else chain: the first matching
 # operation ends the evaluation (separate bodies would all be evaluated, to rule out conflicts).
-allowed_decision := {"allow": true, "reasons": [], "delegated": delegated, "poll_interval_ms": poll_interval_ms} if {
-	input.op == "get"
-} else := {"allow": true, "reasons": [], "delegated": delegated, "revoke_after_result": true} if {
-	input.op == "result"
+allowed_decision(op) := {
+	"allow": true, "reasons": [], "delegated": delegated(op),
+	"poll_interval_ms": tool_setting("poll_interval_ms", data.defaults.poll_interval_ms),
+} if {
+	op == "get"
+} else := {"allow": true, "reasons": [], "delegated": delegated(op), "revoke_after_result": true} if {
+	op == "result"
 	single_read_tool
-} else := {"allow": true, "reasons": [], "delegated": delegated} if {
-	task_op(input.op)
+} else := {"allow": true, "reasons": [], "delegated": delegated(op)} if {
+	task_op(op)
 } else := {
 	"allow": true, "reasons": [], "delegated": false,
-	"ttl_ms": effective_ttl_ms, "poll_interval_ms": poll_interval_ms,
+	"ttl_ms": effective_ttl_ms(requested_ttl_ms(input)),
+	"poll_interval_ms": tool_setting("poll_interval_ms", data.defaults.poll_interval_ms),
 } if {
-	input.op == "create"
+	op == "create"
 } else := {
 	"allow": true, "reasons": [], "delegated": false,
-	"poll_interval_ms": poll_interval_ms, "list_scope": listing_scope,
+	"poll_interval_ms": tool_setting("poll_interval_ms", data.defaults.poll_interval_ms),
+	"list_scope": listing_scope,
 } if {
-	input.op == "list"
+	op == "list"
 } else := {"allow": true, "reasons": [], "delegated": false} if {
-	known_op(input.op)
+	known_op(op)
 }
