@@ -11,14 +11,16 @@ default task := {}
 task := input.task if is_object(input.task)
 
 # The owner's own requests come first and pay least: is_owner is worked out once and implies a task
-# (an object with an owner), so the checks for a missing or foreign task stop at it without reading more.
-task_denials contains "task_missing" if {
-	not is_owner
-	count(task) == 0
-}
-
+# (an object with an owner), so anyone else's checks, a missing task or the binding reasons, are a set of
+# their own that the owner's requests never work out.
 task_denials contains reason if {
 	not is_owner
+	some reason in stranger_denials
+}
+
+stranger_denials contains "task_missing" if count(task) == 0
+
+stranger_denials contains reason if {
 	count(task) > 0
 	not supervisor_may[input.op]
 	some reason in binding_reasons
@@ -31,14 +33,15 @@ default binding_reasons := {"owner_invalid"}
 binding_reasons := owner_mismatch if count(owner_mismatch) > 0
 
 # Compared on input directly, once per evaluation; the mismatch set is only built when they differ.
-is_owner if owner_matches(input)
-
-owner_matches(inp) if {
-	owner := inp.task.owner
-	nonempty_string(owner.tenant)
-	owner.tenant == inp.principal.tenant
-	owner.sub == inp.principal.sub
-	owner.client_id == inp.principal.client_id
+# Each value is looked up once: in the wasm every step of a reference is a hash lookup.
+is_owner if {
+	owner := input.task.owner
+	caller := input.principal
+	tenant := owner.tenant
+	nonempty_string(tenant)
+	tenant == caller.tenant
+	owner.sub == caller.sub
+	owner.client_id == caller.client_id
 }
 
 default owner := {}

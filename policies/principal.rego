@@ -20,15 +20,24 @@ deny contains "actor_not_allowed" if {
 	not actor_allowed(act)
 }
 
+# nonempty_string spelled out: three calls fewer on every decision.
 principal_complete(inp) if {
-	nonempty_string(inp.principal.sub)
-	nonempty_string(inp.principal.tenant)
-	nonempty_string(inp.principal.client_id)
+	p := inp.principal
+	sub := p.sub
+	is_string(sub)
+	sub != ""
+	tenant := p.tenant
+	is_string(tenant)
+	tenant != ""
+	client := p.client_id
+	is_string(client)
+	client != ""
 }
 
 valid_now(inp) if {
-	is_number(inp.now_ms)
-	inp.now_ms > 0
+	now := inp.now_ms
+	is_number(now)
+	now > 0
 }
 
 actor_allowed(act) if {
