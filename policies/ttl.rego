@@ -10,11 +10,12 @@ wanted_ttl_ms(requested) := requested if requested != null
 
 else := object.get(subject_tool, "default_ttl_ms", data.defaults.default_ttl_ms)
 
-effective_ttl_ms(requested) := min({
+# min of a list, not a set: the same minimum, without hashing three numbers into a set first.
+effective_ttl_ms(requested) := min([
 	wanted_ttl_ms(requested),
 	object.get(subject_tool, "max_ttl_ms", data.defaults.max_ttl_ms),
 	data.defaults.max_ttl_ms,
-})
+])
 
 tool_denials contains "invalid_ttl" if {
 	input.op == "create"
