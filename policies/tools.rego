@@ -20,7 +20,9 @@ task_tool_name(inp) := object.get(inp.task, "tool", "") if is_object(inp.task)
 else := ""
 
 # A setting of the operation's tool, or fallback when the tool or the setting is absent.
-tool_setting(key, fallback) := object.get(subject_tool, key, fallback) if subject_tool
+# A reference, not object.get behind a truth test of subject_tool: one memoised lookup instead of two and
+# a builtin call, and the same value whenever the tool is an object (as data validation demands).
+tool_setting(key, fallback) := value if value := subject_tool[key]
 
 else := fallback
 

@@ -1,19 +1,20 @@
 package taskguard.tasks
 
 # TTL: the receiver's cap wins. effective = min(requested or the tool default, the tool's max, the global
-# max). The poll interval comes from the tool, else the defaults (tool_setting, tools.rego). data.defaults
+# max). Settings come from the tool, else the defaults (tool_setting, tools.rego; only an allowed create asks
+# for a TTL, and it always has a tool). The poll interval comes from the tool too. data.defaults
 # is read directly (the config loader requires it), and these are functions of the request's ttl_ms:
 # a rule in between would cost a memoisation insert on every decision.
 requested_ttl_ms(inp) := object.get(inp, ["request", "ttl_ms"], null)
 
 wanted_ttl_ms(requested) := requested if requested != null
 
-else := object.get(subject_tool, "default_ttl_ms", data.defaults.default_ttl_ms)
+else := tool_setting("default_ttl_ms", data.defaults.default_ttl_ms)
 
 # min of a list, not a set: the same minimum, without hashing three numbers into a set first.
 effective_ttl_ms(requested) := min([
 	wanted_ttl_ms(requested),
-	object.get(subject_tool, "max_ttl_ms", data.defaults.max_ttl_ms),
+	tool_setting("max_ttl_ms", data.defaults.max_ttl_ms),
 	data.defaults.max_ttl_ms,
 ])
 
