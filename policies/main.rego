@@ -36,15 +36,18 @@ known_op(o) if {
 	o == "chain"
 }
 
-# Every denial reason that applies: the checks every operation makes (deny, here and in principal.rego),
-# and those of the operation's class, chosen once: one rule's set, never copied into deny. (Two functions:
-# Regal allows a function two references to rules, and each is a rule on purpose, so each set is worked
-# out once, and only for its class.)
+# Every denial reason that applies: the checks every operation makes (here and in principal.rego), and
+# those of the operation's class, whose set is chosen once by class_denials.
 # An absent wire is 2025-11-25 (wire.rego); one that is present must be a generation this policy knows.
 deny contains "wire_unknown" if not known_wire(object.get(input, "wire", "2025-11-25"))
 
-# Called with object.get, not input.op: a missing op must still produce unknown_operation (a bare
-# reference to an absent field would leave the whole decision undefined instead).
+# object.get, not input.op: a missing op must still produce unknown_operation (a bare reference to an
+# absent field would leave the whole rule undefined instead).
+deny contains reason if some reason in class_denials(object.get(input, "op", null))
+
+# A function whose values are rules on purpose: each class's set is worked out once, and only for its
+# class; the others' checks are skipped with a comparison or two. (Two functions: Regal allows a function
+# two references to rules.)
 class_denials(op) := task_denials if {
 	task_op(op)
 } else := named_tool_denials(op)
@@ -62,9 +65,8 @@ named_tool_denials(op) := tool_denials if {
 # Step-up is decided after every other rule, so it is only ever offered to a caller who would otherwise be
 # allowed: a foreign task must never answer "step up and try again". An allowed decision that cannot be
 # formed (data without the defaults it reads) falls through to the step-up shape, which the runtime refuses.
-decision := {"allow": false, "reasons": sort(reasons), "delegated": false} if {
-	reasons := deny | class_denials(object.get(input, "op", null))
-	count(reasons) > 0
+decision := {"allow": false, "reasons": sort(deny), "delegated": false} if {
+	count(deny) > 0
 } else := allowed_decision(input.op) if {
 	not step_up_pending(input.op)
 } else := {
