@@ -5,20 +5,27 @@ package taskguard.tasks
 # must be a subset of the scopes held at creation and its role and client limits hold for the creator; its
 # risk may not exceed the parent tool's unless data allows that pair; chains stop at a depth limit. An unknown
 # or invalid risk counts as above any parent.
-risk_rank := {"low": 1, "medium": 2, "high": 3}
+# The owner implies a task (see binding.rego), so the missing- and foreign-task checks start with it.
+risk_rank(risk) := 1 if {
+	risk == "low"
+} else := 2 if {
+	risk == "medium"
+} else := 3 if {
+	risk == "high"
+}
 
-chain_tool_name := object.get(input, ["chain", "tool"], "")
+chain_tool_name(inp) := object.get(inp, ["chain", "tool"], "")
 
-chain_tool := data.tools[chain_tool_name]
+chain_tool := data.tools[chain_tool_name(input)]
 
-# The host passes the depth of the call (1 = called by the task's own tool); absent means 1.
-chain_depth := object.get(input, ["chain", "depth"], 1)
-
-chain_denials contains "task_missing" if count(task) == 0
+chain_denials contains "task_missing" if {
+	not is_owner
+	count(task) == 0
+}
 
 chain_denials contains reason if {
-	count(task) > 0
 	not is_owner
+	count(task) > 0
 	some reason in binding_reasons
 }
 
@@ -29,7 +36,7 @@ chain_denials contains "task_expired" if {
 
 chain_denials contains "task_terminal" if {
 	is_owner
-	task_terminal(task)
+	task_terminal(input.task)
 }
 
 chain_denials contains "unknown_tool" if not chain_tool
@@ -51,9 +58,9 @@ chain_denials contains "client_not_allowed" if {
 }
 
 chain_denials contains "chain_scope_exceeded" if {
-	task_scopes := {s | some s in object.get(task, "scopes", [])}
+	task_scopes := members(object.get(task, "scopes", []))
 	some s in object.get(chain_tool, "required_scopes", [])
-	not task_scopes[s]
+	not s in task_scopes
 }
 
 chain_denials contains "chain_risk_escalation" if {
@@ -63,16 +70,17 @@ chain_denials contains "chain_risk_escalation" if {
 	not escalation_allowed
 }
 
-chain_denials contains "chain_depth_exceeded" if not valid_depth(chain_depth)
+# The host passes the depth of the call (1 = called by the task's own tool); absent means 1.
+chain_denials contains "chain_depth_exceeded" if not valid_depth(object.get(input, ["chain", "depth"], 1))
 
 risk_within(child, parent) if {
-	risk_rank[object.get(child, "risk", "high")] <= risk_rank[object.get(parent, "risk", "high")]
+	risk_rank(object.get(child, "risk", "high")) <= risk_rank(object.get(parent, "risk", "high"))
 }
 
 escalation_allowed if {
 	some pair in data.chaining.allow_escalation
 	pair.from == subject_tool_name
-	pair.to == chain_tool_name
+	pair.to == chain_tool_name(input)
 }
 
 valid_depth(depth) if {

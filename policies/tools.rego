@@ -10,14 +10,26 @@ subject_tool_name := object.get(input, ["tool", "name"], "") if starts_tool(inpu
 
 else := object.get(input, ["tool", "name"], "") if plain_round(input)
 
-else := object.get(task, "tool", "")
+else := task_tool_name(input)
 
 # Resolved in one chain rather than through subject_tool_name: one rule fewer on every decision.
 subject_tool := data.tools[object.get(input, ["tool", "name"], "")] if {
 	starts_tool(input.op)
 } else := data.tools[object.get(input, ["tool", "name"], "")] if {
 	plain_round(input)
-} else := data.tools[object.get(task, "tool", "")]
+} else := data.tools[task_tool_name(input)]
+
+# The task's tool as object.get(task, "tool", "") reads it, from input: no `task` rule on the way.
+task_tool_name(inp) := object.get(inp.task, "tool", "") if is_object(inp.task)
+
+else := ""
+
+# A setting of the operation's tool, or fallback when the tool or the setting is absent.
+# A reference, not object.get behind a truth test of subject_tool: one memoised lookup instead of two and
+# a builtin call, and the same value whenever the tool is an object (as data validation demands).
+tool_setting(key, fallback) := value if value := subject_tool[key]
+
+else := fallback
 
 # Async eligibility: required | optional | forbidden; absent means forbidden (the MCP default).
 task_support(t) := object.get(t, "task_support", "forbidden")
@@ -37,8 +49,9 @@ tool_denials contains "task_required" if {
 }
 
 tool_denials contains "insufficient_scope" if {
+	held := members(object.get(principal, "scopes", []))
 	some s in object.get(subject_tool, "required_scopes", [])
-	not principal_scopes[s]
+	not s in held
 }
 
 # data can restrict a tool to some roles or some client apps; an empty or absent list restricts nothing.
@@ -48,11 +61,12 @@ tool_denials contains "client_not_allowed" if not client_allowed(subject_tool)
 
 role_allowed(t) if count(object.get(t, "allowed_roles", [])) == 0
 
-role_allowed(t) if {
+else if {
+	held := members(object.get(principal, "roles", []))
 	some r in t.allowed_roles
-	principal_roles[r]
+	r in held
 }
 
 client_allowed(t) if count(object.get(t, "allowed_clients", [])) == 0
 
-client_allowed(t) if object.get(principal, "client_id", "") in t.allowed_clients
+else if object.get(principal, "client_id", "") in t.allowed_clients

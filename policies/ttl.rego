@@ -1,25 +1,28 @@
 package taskguard.tasks
 
 # TTL: the receiver's cap wins. effective = min(requested or the tool default, the tool's max, the global
-# max). The poll interval comes from the tool, else the defaults. data.defaults is read directly (the
-# config loader requires it): a rule in between would cost a memoisation insert on every decision.
+# max). Settings come from the tool, else the defaults (tool_setting, tools.rego; only an allowed create asks
+# for a TTL, and it always has a tool). The poll interval comes from the tool too. data.defaults
+# is read directly (the config loader requires it), and these are functions of the request's ttl_ms:
+# a rule in between would cost a memoisation insert on every decision.
+requested_ttl_ms(inp) := object.get(inp, ["request", "ttl_ms"], null)
 
-poll_interval_ms := object.get(subject_tool, "poll_interval_ms", data.defaults.poll_interval_ms) if subject_tool
+wanted_ttl_ms(requested) := requested if requested != null
 
-else := data.defaults.poll_interval_ms
+else := tool_setting("default_ttl_ms", data.defaults.default_ttl_ms)
 
-requested_ttl_ms := object.get(input, ["request", "ttl_ms"], null)
-
-wanted_ttl_ms := requested_ttl_ms if requested_ttl_ms != null
-
-else := object.get(subject_tool, "default_ttl_ms", data.defaults.default_ttl_ms)
-
-effective_ttl_ms := min({wanted_ttl_ms, object.get(subject_tool, "max_ttl_ms", data.defaults.max_ttl_ms), data.defaults.max_ttl_ms})
+# min of a list, not a set: the same minimum, without hashing three numbers into a set first.
+effective_ttl_ms(requested) := min([
+	wanted_ttl_ms(requested),
+	tool_setting("max_ttl_ms", data.defaults.max_ttl_ms),
+	data.defaults.max_ttl_ms,
+])
 
 tool_denials contains "invalid_ttl" if {
 	input.op == "create"
-	requested_ttl_ms != null
-	not valid_ttl(requested_ttl_ms)
+	requested := requested_ttl_ms(input)
+	requested != null
+	not valid_ttl(requested)
 }
 
 valid_ttl(ms) if {
@@ -33,7 +36,4 @@ valid_ttl(ms) if {
 # digits of a number like 1e28, so ms == floor(ms) fails there) deciding alike. Found by the fuzz.
 whole(ms) if ms >= 9007199254740992
 
-whole(ms) if {
-	ms < 9007199254740992
-	ms == floor(ms)
-}
+else if ms == floor(ms)

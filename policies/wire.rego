@@ -9,9 +9,9 @@ package taskguard.tasks
 # (fixtures, `taskguard eval`) keep the meaning they had. A wire that is present must be one of the two
 # (main.rego reads it with that default, inline: a constant rule would cost a memoisation insert per decision).
 
-known_wire("2025-11-25")
+known_wire(w) if w == "2025-11-25"
 
-known_wire("2026-07-28")
+else if w == "2026-07-28"
 
 # On 2026-07-28 the server alone decides whether a tools/call becomes a task, and it may make one only for a
 # client that declared io.modelcontextprotocol/tasks on that very request (the wire answers -32021 with
