@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TaskguardError } from '../errors.js';
-import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
+import { createHostRuntime, createReferenceDiagnostics, createReferenceHttp } from '../host/reference-host.js';
 import { serveStdio } from '../host/stdio.js';
 import { configOption, configOptionHelp, loadCliConfig } from './config-option.js';
 import type { CommandHelp } from './help.js';
@@ -50,10 +50,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     const url = await http.listen();
     say(`${GENERATIONS} on one endpoint; ${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
+    const diagnostics = createReferenceDiagnostics(runtime, http);
+    if (diagnostics) say(`diagnostics (${runtime.metrics ? '/metrics, ' : ''}/livez, /readyz) on ${await diagnostics.listen()}`);
     stop = async () => {
       http.drain();
       await runtime.settle(say);
       await http.close();
+      await diagnostics?.close();
     };
   }
 

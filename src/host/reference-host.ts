@@ -16,6 +16,9 @@ import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
+import type { ReadinessChecks } from '../http/health.js';
+import { createDiagnosticServer, type DiagnosticServer } from '../metrics/diagnostic-server.js';
+import { TaskguardMetrics } from '../metrics/taskguard-metrics.js';
 import { createTokenVerifier } from '../identity/index.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
 import { createTasksExtension, type TasksExtension } from '../wire/v2026/extension.js';
@@ -41,6 +44,8 @@ export interface HostRuntime {
   /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
   tasks: TasksExtension;
   audit: AuditLog;
+  /** The taskguard_* metrics (undefined with metrics.enabled false). */
+  metrics: TaskguardMetrics | undefined;
   /** Where tasks and audit records go, for the startup line. */
   storeDescription: string;
   auditDescription: string;
@@ -75,13 +80,24 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     throw err;
   }
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
-  const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
+  // Read at scrape time only, by when `guard` is set.
+  const metrics = config.metrics.enabled
+    ? new TaskguardMetrics({ running: () => guard.running(), auditWritable: () => audit.log.writable, processMetrics: config.metrics.processMetrics })
+    : undefined;
+  if (metrics) audit.log.onRecord(metrics.tasks.onRecord);
+  const auditLog = metrics ? metrics.audit.timed(audit.log) : audit.log;
+  const activator = new PolicyActivator({ handle: policy, audit: auditLog, log, ...(metrics ? { onOutcome: metrics.policy.onOutcome } : {}) });
   activator.started();
+  metrics?.policy.started(decider);
   const guard = createTaskguard({
-    decider: policy, audit: audit.log, store: opened.store,
+    decider: policy, audit: auditLog, store: opened.store,
+    ...(metrics ? { observers: [metrics.decisions] } : {}),
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
-    onBackgroundError: (err) => log(`task store: ${err.message}`),
+    onBackgroundError: (err) => {
+      metrics?.localErrors.count('background');
+      log(`task store: ${err.message}`);
+    },
     // The client got only the correlation id; the operator gets the cause, under the same id.
     onLocalError: (err, correlationId) => log(`request failed (correlation id ${correlationId}): ${describeError(err)}`),
   });
@@ -105,7 +121,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     get decider() {
       return policy.current();
     },
-    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
+    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, metrics, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -143,15 +159,35 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     maxBodyBytes: config.listen.maxBodyBytes,
     sessions: config.sessions,
     modern: createModernLeg({ extension: runtime.tasks, serverInfo: { name: SERVER_NAME, version: VERSION } }),
-    // Ready: the store answers a read, and the audit log takes records (every operation fails closed without it).
-    readiness: async () => ({
-      store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
-      audit: runtime.audit.writable,
-    }),
+    readiness: hostReadiness(runtime),
+    // With a diagnostic listener, /metrics is served there only (the MCP port may face the internet).
+    ...(runtime.metrics && !config.diagnostics ? { metrics: runtime.metrics.registry } : {}),
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),
       scopes_supported: () => runtime.guard.guard.policy.scopesSupported,
     },
+  });
+}
+
+/**
+ * Ready: a policy is active, the store answers a read, and the audit log takes records (every operation
+ * fails closed without it).
+ */
+function hostReadiness(runtime: HostRuntime): ReadinessChecks {
+  return async () => ({
+    policy: runtime.activator.current().revision !== '',
+    store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
+    audit: runtime.audit.writable,
+  });
+}
+
+/** The diagnostic listener of `diagnostics.listen` (undefined when none is configured), answering for `http`. */
+export function createReferenceDiagnostics(runtime: HostRuntime, http: HttpHost): DiagnosticServer | undefined {
+  const { diagnostics } = runtime.config;
+  if (!diagnostics) return undefined;
+  return createDiagnosticServer({
+    ...diagnostics.listen, readiness: hostReadiness(runtime), draining: () => http.isDraining(),
+    ...(runtime.metrics ? { metrics: runtime.metrics.registry } : {}),
   });
 }

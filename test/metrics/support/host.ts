@@ -1,0 +1,63 @@
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { stringify } from 'yaml';
+import { loadHostConfig } from '../../../src/config/host-config.js';
+import { mintDevToken } from '../../../src/host/dev-identity.js';
+import { createHostRuntime, createReferenceDiagnostics, createReferenceHttp, type HostRuntime } from '../../../src/host/reference-host.js';
+import type { HttpHost } from '../../../src/http/host.js';
+import type { DiagnosticServer } from '../../../src/metrics/diagnostic-server.js';
+import { defaultPolicyDir } from '../../../src/util/paths.js';
+import { freePort } from '../../e2e/support/host-process.js';
+import { connect } from '../../e2e/support/sdk.js';
+import { tempDir } from '../../support/temp-policy.js';
+
+export interface MetricsHost {
+  /** The MCP endpoint. */
+  url: string;
+  /** The MCP listener's base url (where /metrics is when no diagnostic listener is configured). */
+  base: string;
+  /** The diagnostic listener's base url, when configured. */
+  diagnosticsBase: string | undefined;
+  runtime: HostRuntime;
+  http: HttpHost;
+  /** The policy data file the host reads (policy.data): rewrite it and reload. */
+  dataFile: string;
+  /** A dev token for `sub` (tenant `tenant`, every demo scope). */
+  token(sub: string, tenant?: string): Promise<string>;
+  /** A real SDK client (2025-11-25) with that token. */
+  connect(sub: string, tenant?: string): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+const SCOPES = ['reports:read', 'reports:export', 'docs:convert', 'docs:publish', 'workflows:run'];
+
+/** The reference host as `taskguard serve` builds it, from a config file, with the committed policy data copied to a file of its own. */
+export async function startMetricsHost(config: Record<string, unknown> = {}): Promise<MetricsHost> {
+  const dir = tempDir('taskguard-metrics-');
+  const dataFile = path.join(dir, 'data.yaml');
+  copyFileSync(path.join(defaultPolicyDir, 'data.yaml'), dataFile);
+  const file = path.join(dir, 'taskguard.yaml');
+  // A real port: the token audience and the Host allow-list name it.
+  const port = await freePort();
+  writeFileSync(file, stringify({ state_dir: 'state', store: { kind: 'memory' }, listen: { port }, policy: { data: dataFile }, ...config }));
+  const runtime = await createHostRuntime(loadHostConfig(file), () => {});
+  const http = createReferenceHttp(runtime);
+  const url = await http.listen();
+  const diagnostics: DiagnosticServer | undefined = createReferenceDiagnostics(runtime, http);
+  const diagnosticsBase = diagnostics ? await diagnostics.listen() : undefined;
+  const clients: Client[] = [];
+  const token = (sub: string, tenant = 'acme'): Promise<string> =>
+    mintDevToken(runtime.config, { sub, tenant, client: 'reports-agent', scopes: SCOPES, roles: ['analyst'], ttlS: 600 });
+  return {
+    url, base: new URL(url).origin, diagnosticsBase, runtime, http, dataFile, token,
+    connect: async (sub, tenant) => connect(url, await token(sub, tenant), clients),
+    async stop() {
+      for (const client of clients) await client.close().catch(() => {});
+      http.drain();
+      await runtime.settle(() => {});
+      await http.close();
+      await diagnostics?.close();
+    },
+  };
+}
