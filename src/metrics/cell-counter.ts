@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { TaskguardError } from '../errors.js';
 
 /**
  * A counter over a fixed grid of label values, counted per request into a plain array cell and handed to
@@ -8,14 +9,18 @@ import { Counter, type Registry } from 'prom-client';
  */
 export class CellCounter {
   readonly #cells: Float64Array;
-  readonly #sizes: readonly number[];
+  /** How many values the second and the third label have (1 when absent), to find a cell without allocating. */
+  readonly #second: number;
+  readonly #third: number;
 
-  /** `labels`: each label name with its values, in order; a cell is one value of each. */
+  /** `labels`: each label name with its values, in order (one to three labels); a cell is one value of each. */
   constructor(registry: Registry, name: string, help: string, labels: ReadonlyArray<readonly [string, readonly string[]]>) {
+    if (labels.length < 1 || labels.length > 3) throw new TaskguardError('usage', `counter ${name} takes one to three labels`);
     const sets = grid(labels);
     const cells = new Float64Array(sets.length);
     this.#cells = cells;
-    this.#sizes = labels.map(([, values]) => values.length);
+    this.#second = labels[1]?.[1].length ?? 1;
+    this.#third = labels[2]?.[1].length ?? 1;
     const counter = new Counter({
       name, help, labelNames: labels.map(([label]) => label), registers: [registry],
       collect() {
@@ -30,10 +35,9 @@ export class CellCounter {
     for (const set of sets) counter.inc(set, 0);
   }
 
-  /** Counts one in the cell of these value positions (one per label, as given to the constructor). */
-  add(...positions: number[]): void {
-    let cell = 0;
-    for (let i = 0; i < positions.length; i++) cell = cell * (this.#sizes[i] ?? 1) + (positions[i] ?? 0);
+  /** Counts one in the cell of these value positions, one per label in the constructor's order. */
+  add(first: number, second = 0, third = 0): void {
+    const cell = (first * this.#second + second) * this.#third + third;
     this.#cells[cell] = (this.#cells[cell] ?? 0) + 1;
   }
 }

@@ -1,0 +1,91 @@
+import type { Decider } from '../../src/decision/engine.js';
+import type { DecisionInput } from '../../src/decision/types.js';
+import { TaskguardMetrics } from '../../src/metrics/taskguard-metrics.js';
+
+export interface MetricsCost {
+  /** Mean wall time of one decision without metrics, and with everything metrics add to it. */
+  without_ns: number;
+  with_ns: number;
+  /** with / without, the median over interleaved blocks. */
+  ratio: number;
+  decisions: number;
+  /** Allows seen (both sides, warm-up included): a use of every result, so no evaluation is dead code. */
+  allowShare: number;
+}
+
+const BLOCK = 5_000;
+
+/**
+ * The per-decision cost of metrics, as the guard pays it: with the metrics observer attached, GuardCore.decide
+ * times the evaluation (two hrtime reads), builds the observed event and calls the observer, and the audit
+ * append it makes is timed too (two more hrtime reads and a histogram observe; the append itself is a no-op
+ * here, so both sides exclude it). Blocks of each configuration alternate, ABBA, so drift and JIT tiers hit
+ * both alike; the ratio is the median of the blocks' ratios.
+ */
+export function measureMetricsCost(decider: Decider, inputs: readonly DecisionInput[], decisions: number): MetricsCost {
+  const metrics = new TaskguardMetrics({ running: () => 0, auditWritable: () => true });
+  const observer = metrics.decisions;
+  const audit = metrics.audit.timed({ append: (_entry: unknown) => undefined });
+  let allows = 0;
+  let cursor = 0;
+
+  const without = (): number => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < BLOCK; i++) {
+      const input = inputs[cursor++ % inputs.length] as DecisionInput;
+      if (decider.decide(input).allow) allows++;
+    }
+    return Number(process.hrtime.bigint() - start);
+  };
+  const withMetrics = (): number => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < BLOCK; i++) {
+      const input = inputs[cursor++ % inputs.length] as DecisionInput;
+      const started = process.hrtime.bigint();
+      const decision = decider.decide(input);
+      const evalNs = Number(process.hrtime.bigint() - started);
+      audit.append(decision);
+      observer.decided({ decisionId: 'bench', input, decision, policyRevision: decider.revision, dataRevision: decider.dataRevision, timeMs: input.now_ms, evalNs });
+      if (decision.allow) allows++;
+    }
+    return Number(process.hrtime.bigint() - start);
+  };
+
+  // Warm both paths before timing.
+  for (let i = 0; i < 4; i++) {
+    without();
+    withMetrics();
+  }
+  const ratios: number[] = [];
+  let withoutNs = 0;
+  let withNs = 0;
+  const pairs = Math.max(2, Math.ceil(decisions / BLOCK));
+  for (let pair = 0; pair < pairs; pair++) {
+    let plain: number;
+    let measured: number;
+    if (pair % 2 === 0) {
+      plain = without();
+      measured = withMetrics();
+    } else {
+      measured = withMetrics();
+      plain = without();
+    }
+    withoutNs += plain;
+    withNs += measured;
+    ratios.push(measured / plain);
+  }
+  const each = pairs * BLOCK;
+  return { without_ns: withoutNs / each, with_ns: withNs / each, ratio: median(ratios), decisions: each, allowShare: allows / (2 * each + 8 * BLOCK) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+export function formatMetricsCost(c: MetricsCost): string {
+  const extra = c.with_ns - c.without_ns;
+  return `metrics cost per decision: ${(c.without_ns / 1000).toFixed(2)} us without, ${(c.with_ns / 1000).toFixed(2)} us with `
+    + `(+${extra.toFixed(0)} ns, ratio ${c.ratio.toFixed(3)}, target < 1.10; ${c.decisions} decisions each, interleaved)`;
+}
