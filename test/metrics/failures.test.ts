@@ -21,7 +21,13 @@ describe('store failures in /metrics', () => {
     const before = await scrape(host.base);
     // The host's SQLite store, closed under it: every read and write fails from now on.
     await (host.runtime.guard.store as unknown as { close(): Promise<void> }).close();
-    await assert.rejects(getTask(alice, randomUUID()), (err: unknown) => err instanceof McpError && err.code === -32603);
+    let correlationId = '';
+    await assert.rejects(getTask(alice, randomUUID()), (err: unknown) => {
+      correlationId = String(((err as McpError).data as { correlation_id?: string } | undefined)?.correlation_id);
+      return err instanceof McpError && err.code === -32603;
+    });
+    // The count says that it happened; the operator's log, under the client's correlation id, says why.
+    assert.ok(host.logs.some((line) => line.includes(`correlation id ${correlationId}`)), host.logs.join('\n'));
     const afterwards = await scrapeUntil(host.base, (e) => e.value('taskguard_local_errors_total', { path: 'background' }) > 0);
     assert.equal(afterwards.value('taskguard_local_errors_total', { path: 'request' }) - before.value('taskguard_local_errors_total', { path: 'request' }), 1);
     assert.ok(afterwards.value('taskguard_local_errors_total', { path: 'background' }) > 0);

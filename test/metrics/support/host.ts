@@ -21,6 +21,8 @@ export interface MetricsHost {
   diagnosticsBase: string | undefined;
   runtime: HostRuntime;
   http: HttpHost;
+  /** What the host logged for the operator, in order. */
+  logs: string[];
   /** The policy data file the host reads (policy.data): rewrite it and reload. */
   dataFile: string;
   /** A dev token for `sub` (tenant `tenant`, every demo scope). */
@@ -32,7 +34,10 @@ export interface MetricsHost {
 
 const SCOPES = ['reports:read', 'reports:export', 'docs:convert', 'docs:publish', 'workflows:run'];
 
-/** The reference host as `taskguard serve` builds it, from a config file, with the committed policy data copied to a file of its own. */
+/**
+ * The reference host as `taskguard serve` builds it, from a config file (`config` over a memory store and a
+ * free port; `listen` merges), with the committed policy data copied to a file of its own.
+ */
 export async function startMetricsHost(config: Record<string, unknown> = {}): Promise<MetricsHost> {
   const dir = tempDir('taskguard-metrics-');
   const dataFile = path.join(dir, 'data.yaml');
@@ -40,8 +45,13 @@ export async function startMetricsHost(config: Record<string, unknown> = {}): Pr
   const file = path.join(dir, 'taskguard.yaml');
   // A real port: the token audience and the Host allow-list name it.
   const port = await freePort();
-  writeFileSync(file, stringify({ state_dir: 'state', store: { kind: 'memory' }, listen: { port }, policy: { data: dataFile }, ...config }));
-  const runtime = await createHostRuntime(loadHostConfig(file), () => {});
+  const { listen, ...rest } = config;
+  writeFileSync(file, stringify({
+    state_dir: 'state', store: { kind: 'memory' }, policy: { data: dataFile }, ...rest,
+    listen: { port, allowed_hosts: [`127.0.0.1:${port}`], ...(listen as Record<string, unknown> | undefined) },
+  }));
+  const logs: string[] = [];
+  const runtime = await createHostRuntime(loadHostConfig(file), (line) => void logs.push(line));
   const http = createReferenceHttp(runtime);
   const url = await http.listen();
   const diagnostics: DiagnosticServer | undefined = createReferenceDiagnostics(runtime, http);
@@ -50,7 +60,7 @@ export async function startMetricsHost(config: Record<string, unknown> = {}): Pr
   const token = (sub: string, tenant = 'acme'): Promise<string> =>
     mintDevToken(runtime.config, { sub, tenant, client: 'reports-agent', scopes: SCOPES, roles: ['analyst'], ttlS: 600 });
   return {
-    url, base: new URL(url).origin, diagnosticsBase, runtime, http, dataFile, token,
+    url, base: new URL(url).origin, diagnosticsBase, runtime, http, dataFile, token, logs,
     connect: async (sub, tenant) => connect(url, await token(sub, tenant), clients),
     async stop() {
       for (const client of clients) await client.close().catch(() => {});
