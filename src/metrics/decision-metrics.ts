@@ -9,9 +9,10 @@ import type { LocalErrorMetrics } from './local-error-metrics.js';
 const opIndex = indexer(OPERATIONS);
 const wireIndex = indexer(WIRES);
 const reasonIndex = indexer(REFUSAL_REASONS);
-const ALLOW = 0;
-const DENY = 1;
-const ERROR = 2;
+const outcomeIndex = indexer(DECISION_OUTCOMES);
+const ALLOW = outcomeIndex('allow');
+const DENY = outcomeIndex('deny');
+const ERROR = outcomeIndex('error');
 /** What policies read an absent `wire` as (DESIGN.md section 3). */
 const DEFAULT_WIRE = wireIndex('2025-11-25');
 
