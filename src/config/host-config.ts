@@ -149,7 +149,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
 
   const shutdown = section(raw, 'shutdown', at);
   only(shutdown, 'shutdown', ['grace_ms'], at);
-  const observability = metricsConfig(raw['metrics'], raw['diagnostics'], port, at);
+  const observability = metricsConfig(raw['metrics'], raw['diagnostics'], { port, path: mcpPath }, at);
 
   const config: HostConfig = {
     listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },

@@ -51,4 +51,10 @@ describe('the metrics and diagnostics config', () => {
     assert.match(refusal('listen: { port: 9000 }\ndiagnostics: { listen: { port: 9000 } }\n'), /diagnostics\.listen\.port: must differ from listen\.port/);
     assert.match(refusal('metrics: true\n'), /metrics: must be a mapping/);
   });
+
+  it('refuses an MCP path that /metrics would shadow, unless /metrics is elsewhere or off', () => {
+    assert.match(refusal('listen: { path: /metrics }\n'), /listen\.path: cannot be \/metrics while \/metrics is served on the MCP port/);
+    assert.equal(load('listen: { path: /metrics }\nmetrics: { enabled: false }\n').listen.path, '/metrics');
+    assert.equal(load('listen: { path: /metrics }\ndiagnostics: { listen: { port: 9464 } }\n').listen.path, '/metrics');
+  });
 });
