@@ -36,12 +36,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const identity = config.identity.mode === 'dev' ? `identity dev-only (taskguard token, key in ${config.stateDir})` : `identity ${config.identity.config.issuer}`;
 
   let stop: () => Promise<void>;
+  // What a diagnostic listener's /readyz reports as `serving`: false from the first step of shutdown on.
+  let draining = false;
   if (values.stdio) {
     const token = values.token ?? process.env['TASKGUARD_TOKEN'];
     if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
     const stdio = await serveStdio(runtime, token);
     say(`serving stdio, ${GENERATIONS} (${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
     stop = async () => {
+      draining = true;
       await runtime.settle(say);
       await stdio.close();
     };
@@ -50,15 +53,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     const url = await http.listen();
     say(`${GENERATIONS} on one endpoint; ${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
-    const diagnostics = createReferenceDiagnostics(runtime, http);
-    if (diagnostics) say(`diagnostics (${runtime.metrics ? '/metrics, ' : ''}/livez, /readyz) on ${await diagnostics.listen()}`);
     stop = async () => {
+      draining = true;
       http.drain();
       await runtime.settle(say);
       await http.close();
-      await diagnostics?.close();
     };
   }
+  const diagnostics = createReferenceDiagnostics(runtime, () => draining);
+  if (diagnostics) say(`diagnostics (${runtime.metrics ? '/metrics, ' : ''}/livez, /readyz) on ${await diagnostics.listen()}`);
 
   // SIGHUP reloads the policy (the Unix convention for a daemon's configuration) instead of ending the host:
   // the candidate is checked in full and goes live only if it passes; running tasks carry on either way.
@@ -71,6 +74,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   process.off('SIGHUP', onHangup);
   say(`${signal}: shutting down`);
   await stop();
+  await diagnostics?.close();
   say('stopped; audit log flushed');
   return 0;
 }

@@ -182,12 +182,15 @@ function hostReadiness(runtime: HostRuntime): ReadinessChecks {
   });
 }
 
-/** The diagnostic listener of `diagnostics.listen` (undefined when none is configured), answering for `http`. */
-export function createReferenceDiagnostics(runtime: HostRuntime, http: HttpHost): DiagnosticServer | undefined {
+/**
+ * The diagnostic listener of `diagnostics.listen` (undefined when none is configured), answering for the
+ * host's transport (HTTP or stdio), which says when it drains.
+ */
+export function createReferenceDiagnostics(runtime: HostRuntime, draining: () => boolean): DiagnosticServer | undefined {
   const { diagnostics } = runtime.config;
   if (!diagnostics) return undefined;
   return createDiagnosticServer({
-    ...diagnostics.listen, readiness: hostReadiness(runtime), draining: () => http.isDraining(),
+    ...diagnostics.listen, readiness: hostReadiness(runtime), draining,
     ...(runtime.metrics ? { metrics: runtime.metrics.registry } : {}),
   });
 }

@@ -70,8 +70,6 @@ export interface HttpHost {
   listen(): Promise<string>;
   /** Graceful shutdown, first step: new requests get 503, open streams stay until close(). */
   drain(): void;
-  /** True once drain() was called (a diagnostic listener's /readyz answers for this host). */
-  isDraining(): boolean;
   close(): Promise<void>;
   sessions(): number;
 }
@@ -225,7 +223,6 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     drain() {
       draining = true;
     },
-    isDraining: () => draining,
     async close() {
       await sessions.closeAll();
       await options.modern?.close();

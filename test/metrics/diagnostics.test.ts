@@ -42,7 +42,7 @@ describe('/metrics, /livez and /readyz on a diagnostic listener', () => {
   });
 
   it('answers /readyz for the MCP host: not ready once it drains, still live', async () => {
-    host.http.drain();
+    host.drain();
     const ready = await get(diagnostics, '/readyz');
     assert.equal(ready.status, 503);
     assert.deepEqual(JSON.parse(ready.body), { status: 'not ready', checks: { policy: true, store: true, audit: true, serving: false } });

@@ -1,9 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parse, stringify } from 'yaml';
-import { defaultPolicyDir } from '../../src/util/paths.js';
+import { defaultPolicyDir, packageRoot } from '../../src/util/paths.js';
 import { rawRequest } from '../e2e/support/http.js';
 import { freePort, pollUntil, startHost, type HostProcess } from '../e2e/support/host-process.js';
 import { tempDir } from '../support/temp-policy.js';
@@ -49,5 +52,31 @@ describe('taskguard serve with a diagnostic listener', () => {
     assert.match(host.stderr(), /policy activated \(sighup\)/);
     const stopped = await host.stop();
     assert.equal(stopped.code, 0);
+  });
+});
+
+describe('taskguard serve --stdio with a diagnostic listener', () => {
+  let client: Client | undefined;
+  after(async () => {
+    await client?.close();
+  });
+
+  it('serves /metrics and the probes for a host that has no HTTP port of its own', async () => {
+    const dir = tempDir('taskguard-stdio-metrics-');
+    const config = path.join(dir, 'taskguard.yaml');
+    const port = await freePort();
+    writeFileSync(config, stringify({ state_dir: 'state', store: { kind: 'memory' }, diagnostics: { listen: { port } } }));
+    const cli = ['--import', 'tsx', 'src/cli/entry.ts'];
+    const token = execFileSync(process.execPath, [...cli, 'token', '--config', config, '--create-key', '--sub', 'alice', '--tenant', 'acme', '--client', 'reports-agent', '--scope', 'reports:read'], { cwd: packageRoot, encoding: 'utf8' }).trim();
+    client = new Client({ name: 'stdio-metrics-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({
+      command: process.execPath, args: [...cli, 'serve', '--stdio', '--config', config], cwd: packageRoot,
+      env: { ...process.env as Record<string, string>, TASKGUARD_TOKEN: token }, stderr: 'ignore',
+    }));
+    await client.callTool({ name: 'lookup', arguments: { q: 'task' } });
+    const diagnostics = `http://127.0.0.1:${port}`;
+    const metrics = await scrape(diagnostics);
+    assert.equal(metrics.value('taskguard_decisions_total', { op: 'call', wire: '2025-11-25', outcome: 'allow' }), 1);
+    assert.equal((await rawRequest({ url: `${diagnostics}/readyz` })).status, 200);
   });
 });

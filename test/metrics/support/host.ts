@@ -21,6 +21,8 @@ export interface MetricsHost {
   diagnosticsBase: string | undefined;
   runtime: HostRuntime;
   http: HttpHost;
+  /** The first step of shutdown, as `taskguard serve` takes it: the MCP host drains, both listeners say so. */
+  drain(): void;
   /** What the host logged for the operator, in order. */
   logs: string[];
   /** The policy data file the host reads (policy.data): rewrite it and reload. */
@@ -54,7 +56,8 @@ export async function startMetricsHost(config: Record<string, unknown> = {}): Pr
   const runtime = await createHostRuntime(loadHostConfig(file), (line) => void logs.push(line));
   const http = createReferenceHttp(runtime);
   const url = await http.listen();
-  const diagnostics: DiagnosticServer | undefined = createReferenceDiagnostics(runtime, http);
+  let draining = false;
+  const diagnostics: DiagnosticServer | undefined = createReferenceDiagnostics(runtime, () => draining);
   const diagnosticsBase = diagnostics ? await diagnostics.listen() : undefined;
   const clients: Client[] = [];
   const token = (sub: string, tenant = 'acme'): Promise<string> =>
@@ -62,8 +65,13 @@ export async function startMetricsHost(config: Record<string, unknown> = {}): Pr
   return {
     url, base: new URL(url).origin, diagnosticsBase, runtime, http, dataFile, token, logs,
     connect: async (sub, tenant) => connect(url, await token(sub, tenant), clients),
+    drain() {
+      draining = true;
+      http.drain();
+    },
     async stop() {
       for (const client of clients) await client.close().catch(() => {});
+      draining = true;
       http.drain();
       await runtime.settle(() => {});
       await http.close();
