@@ -9,6 +9,7 @@ import { defaultBundleDir, defaultPolicyDir } from '../src/util/paths.js';
 import { formatByOperation, latencyByOperation, type OperationLatency } from './decision/by-operation.js';
 import { checkEquivalence, type Mismatch } from './decision/equivalence.js';
 import { constantPolicyDecider } from './decision/floor.js';
+import { formatMetricsCost, measureMetricsCost } from './decision/metrics-cost.js';
 import { buildDecisionMix, OP_WEIGHTS, type DecisionMix } from './decision/mix.js';
 import { timeOpa, warmOpa } from './decision/opa-rest.js';
 import { readPolicyData } from './decision/policy-data.js';
@@ -94,6 +95,8 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
     warmTaskguard(floorDecider, mix.inputs, flags.warmup);
     const floor = timeTaskguard(floorDecider, mix.inputs, flags.iterations).latency;
     byOperation = latencyByOperation(taskguard.samples, mix.inputs, Object.keys(OP_WEIGHTS) as Operation[]);
+    log(`timing the same decisions with and without metrics (${flags.iterations} each, interleaved)`);
+    const metricsCost = measureMetricsCost(decider, mix.inputs, flags.iterations);
 
     log(`warming up opa REST (${flags['opa-warmup']} requests)`);
     await warmOpa(client, OPA_DECISION_PATH, mix.inputs, flags['opa-warmup']);
@@ -114,6 +117,7 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
       policyRevision: decider.revision,
       dataRevision: decider.dataRevision,
       bundleStale,
+      metricsCost,
     };
   } finally {
     client.close();
@@ -125,6 +129,7 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
   console.log(formatTable(report));
   console.log('');
   console.log(formatByOperation(byOperation));
+  console.log(formatMetricsCost(report.metricsCost));
   console.log(`allow share of the timed mix: ${(report.allowShare * 100).toFixed(1)}%; node ${report.nodeVersion}, opa ${report.opaVersion}`);
   console.log(formatJson(report, { taskguard: flags.iterations, opa: flags['opa-iterations'] }));
   return 0;

@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../lib/stats.js';
 import { round2 } from '../lib/stats.js';
+import type { MetricsCost } from './metrics-cost.js';
 
 /** The targets docs/BENCHMARKS.md holds the engine to. */
 export const TARGETS = { taskguardP50Us: 15, taskguardP99Us: 60, speedupP50: 20, overFloorP50: 1.3 } as const;
@@ -19,6 +20,7 @@ export interface DecisionReport {
   policyRevision: string;
   dataRevision: string;
   bundleStale: boolean;
+  metricsCost: MetricsCost;
 }
 
 export function speedups(r: DecisionReport): { p50: number; p99: number } {
@@ -98,5 +100,7 @@ export function formatJson(r: DecisionReport, iterations: { taskguard: number; o
     policy_revision: r.policyRevision.slice(0, 12),
     data_revision: r.dataRevision.slice(0, 12),
     bundle_stale: r.bundleStale,
+    metrics_ratio: Math.round(r.metricsCost.ratio * 1000) / 1000,
+    metrics_extra_ns: Math.round(r.metricsCost.with_ns - r.metricsCost.without_ns),
   });
 }

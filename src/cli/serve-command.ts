@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TaskguardError } from '../errors.js';
-import { createHostRuntime, createReferenceHttp } from '../host/reference-host.js';
+import { createHostRuntime, createReferenceDiagnostics, createReferenceHttp } from '../host/reference-host.js';
 import { serveStdio } from '../host/stdio.js';
 import { configOption, configOptionHelp, loadCliConfig } from './config-option.js';
 import type { CommandHelp } from './help.js';
@@ -41,12 +41,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const identity = config.identity.mode === 'dev' ? `identity dev-only (taskguard token, key in ${config.stateDir})` : `identity ${config.identity.config.issuer}`;
 
   let stop: () => Promise<void>;
+  // What a diagnostic listener's /readyz reports as `serving`: false from the first step of shutdown on.
+  let draining = false;
   if (values.stdio) {
     const token = values.token ?? process.env['TASKGUARD_TOKEN'];
     if (!token) throw new TaskguardError('usage', 'stdio needs a token: --token TOKEN or TASKGUARD_TOKEN');
     const stdio = await serveStdio(runtime, token);
     say(`serving stdio, ${GENERATIONS} (${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription})`);
     stop = async () => {
+      draining = true;
       await runtime.settle(say);
       await stdio.close();
     };
@@ -56,11 +59,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     say(`${GENERATIONS} on one endpoint; ${described}, ${policy}, ${identity}, store ${runtime.storeDescription}, audit ${runtime.auditDescription}`);
     io.out(`listening on ${url}`);
     stop = async () => {
+      draining = true;
       http.drain();
       await runtime.settle(say);
       await http.close();
     };
   }
+  const diagnostics = createReferenceDiagnostics(runtime, () => draining);
+  if (diagnostics) say(`diagnostics (${runtime.metrics ? '/metrics, ' : ''}/livez, /readyz) on ${await diagnostics.listen()}`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -69,6 +75,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   process.off('SIGHUP', onHangup);
   say(`${signal}: shutting down`);
   await stop();
+  await diagnostics?.close();
   say('stopped; audit log flushed');
   return 0;
 }

@@ -12,6 +12,7 @@ import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
 import { bundleServiceConfig, type BundleServiceConfig } from './bundle-service-config.js';
 import { verificationConfig } from './verification-config.js';
+import { metricsConfig, type DiagnosticsConfig, type MetricsConfig } from './metrics-config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
 /** The policy data of `demo: { tools: conformance }`, used when policy.data names none. */
@@ -66,6 +67,9 @@ export interface HostConfig {
   /** Streamable HTTP sessions: closed after idleTimeoutMs without a request; at most this many open. */
   sessions: { idleTimeoutMs: number; maxPerPrincipal: number; maxTotal: number };
   shutdown: { graceMs: number };
+  /** /metrics, and the optional diagnostic listener (src/config/metrics-config.ts). */
+  metrics: MetricsConfig;
+  diagnostics?: DiagnosticsConfig;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -98,7 +102,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const problems: string[] = [];
   const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
   if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
-  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown'], at);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown', 'metrics', 'diagnostics'], at);
 
   const listen = section(raw, 'listen', at);
   only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'allowed_origins', 'max_body_bytes'], at);
@@ -164,6 +168,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
 
   const shutdown = section(raw, 'shutdown', at);
   only(shutdown, 'shutdown', ['grace_ms'], at);
+  const observability = metricsConfig(raw['metrics'], raw['diagnostics'], { port, path: mcpPath }, at);
 
   const config: HostConfig = {
     listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },
@@ -185,6 +190,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
       maxTotal: int(sessions['max_total'], 'sessions.max_total', 1, 1_000_000, at) ?? 1000,
     },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
+    ...observability,
     source,
   };
   if (problems.length > 0) throw new TaskguardError('config_invalid', `${source}: ${problems.join('; ')}`);

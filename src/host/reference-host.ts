@@ -19,6 +19,9 @@ import { SwappablePolicy } from '../decision/policy-handle.js';
 import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observer.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
+import type { ReadinessChecks } from '../http/health.js';
+import { createDiagnosticServer, type DiagnosticServer } from '../metrics/diagnostic-server.js';
+import { TaskguardMetrics } from '../metrics/taskguard-metrics.js';
 import { createTokenVerifier } from '../identity/index.js';
 import { createSharedRateLimiter } from '../guard/shared-rate-limit.js';
 import { createTaskguard, type Taskguard } from '../wire/v2025/taskguard.js';
@@ -50,6 +53,8 @@ export interface HostRuntime {
   /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
   tasks: TasksExtension;
   audit: AuditLog;
+  /** The taskguard_* metrics (undefined with metrics.enabled false). */
+  metrics: TaskguardMetrics | undefined;
   /** Where tasks and audit records go, for the startup line. */
   storeDescription: string;
   auditDescription: string;
@@ -89,7 +94,13 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     throw err;
   }
   if (audit.log.recovered) log(`audit log: ${audit.log.recovered.detail}`);
-  const activator = new PolicyActivator({ handle: policy, audit: audit.log, log });
+  // Read at scrape time only, by when `guard` is set.
+  const metrics = config.metrics.enabled
+    ? new TaskguardMetrics({ running: () => guard.running(), auditWritable: () => audit.log.writable, processMetrics: config.metrics.processMetrics })
+    : undefined;
+  if (metrics) audit.log.onRecord(metrics.tasks.onRecord);
+  const auditLog = metrics ? metrics.audit.timed(audit.log) : audit.log;
+  const activator = new PolicyActivator({ handle: policy, audit: auditLog, log, ...(metrics ? { onOutcome: metrics.policy.onOutcome } : {}) });
   // The shadow candidate passes the same checks as a live one (signature included) and reloads with it.
   const shadowConfig = config.policy.shadow;
   const loadShadow = shadowConfig
@@ -99,15 +110,23 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const shadow = shadowPolicy && shadowConfig
     ? new ShadowObserver({ candidate: () => shadowPolicy.current(), sample: shadowConfig.sample, onDisagreement: (d) => log(shadowLine(d)) })
     : undefined;
-  if (policy.current() !== NO_POLICY) activator.started();
+  if (policy.current() !== NO_POLICY) {
+    activator.started();
+    metrics?.policy.started(decider);
+  }
+  const observers = [...(metrics ? [metrics.decisions] : []), ...(shadow ? [shadow] : [])];
   const { slices } = opened;
   const guard = createTaskguard({
-    decider: policy, audit: audit.log, ...(shadow ? { observers: [shadow] } : {}), store: opened.store,
+    decider: policy, audit: auditLog, store: opened.store,
+    ...(observers.length > 0 ? { observers } : {}),
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     // Hosts sharing PostgreSQL hold each principal's limit together, not each on its own.
     ...(slices ? { rateLimiter: (perMinute: number) => createSharedRateLimiter(slices, perMinute, { onError: (err) => log(`rate limits: ${err.message}`) }) } : {}),
-    onBackgroundError: (err) => log(`task store: ${err.message}`),
+    onBackgroundError: (err) => {
+      metrics?.localErrors.count('background');
+      log(`task store: ${err.message}`);
+    },
     // The client got only the correlation id; the operator gets the cause, under the same id.
     onLocalError: (err, correlationId) => log(`request failed (correlation id ${correlationId}): ${describeError(err)}`),
   });
@@ -142,7 +161,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     get decider() {
       return policy.current();
     },
-    reloadPolicy, activator, shadow, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
+    reloadPolicy, activator, shadow, guard, tasks: createTasksExtension(guard), audit: audit.log, metrics, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -182,13 +201,9 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
     maxBodyBytes: config.listen.maxBodyBytes,
     sessions: config.sessions,
     modern: createModernLeg({ extension: runtime.tasks, serverInfo: { name: SERVER_NAME, version: VERSION } }),
-    // Ready: the store answers a read, and the audit log takes records (every operation fails closed without it).
-    readiness: async () => ({
-      store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
-      audit: runtime.audit.writable,
-      // Before the first bundle from a bundle service arrives, every request is refused.
-      ...(config.policy.service ? { policy: runtime.decider !== NO_POLICY } : {}),
-    }),
+    readiness: hostReadiness(runtime),
+    // With a diagnostic listener, /metrics is served there only (the MCP port may face the internet).
+    ...(runtime.metrics && !config.diagnostics ? { metrics: runtime.metrics.registry } : {}),
     protectedResource: {
       resource: config.listen.publicUrl,
       ...(config.identity.mode === 'jwt' ? { authorization_servers: [config.identity.config.issuer] } : {}),
@@ -201,4 +216,30 @@ export function createReferenceHttp(runtime: HostRuntime): HttpHost {
 function shadowLine(d: ShadowDisagreement): string {
   const answer = (x: { allow: boolean; reasons: readonly string[] }): string => `${x.allow ? 'allow' : 'deny'}${x.reasons.length ? ` [${x.reasons.join(', ')}]` : ''}`;
   return `shadow policy disagrees (${d.kind}) on decision ${d.decisionId} (${d.input.op}): live ${answer(d.live)}, candidate ${answer(d.candidate)}`;
+}
+
+/**
+ * Ready: a policy is active, the store answers a read, and the audit log takes records (every operation
+ * fails closed without it).
+ */
+function hostReadiness(runtime: HostRuntime): ReadinessChecks {
+  return async () => ({
+    // A bundle service's host starts on no policy until its first bundle passes (every request refused).
+    policy: runtime.decider !== NO_POLICY,
+    store: await runtime.guard.store.get(randomUUID()).then(() => true, () => false),
+    audit: runtime.audit.writable,
+  });
+}
+
+/**
+ * The diagnostic listener of `diagnostics.listen` (undefined when none is configured), answering for the
+ * host's transport (HTTP or stdio), which says when it drains.
+ */
+export function createReferenceDiagnostics(runtime: HostRuntime, draining: () => boolean): DiagnosticServer | undefined {
+  const { diagnostics } = runtime.config;
+  if (!diagnostics) return undefined;
+  return createDiagnosticServer({
+    ...diagnostics.listen, readiness: hostReadiness(runtime), draining,
+    ...(runtime.metrics ? { metrics: runtime.metrics.registry } : {}),
+  });
 }

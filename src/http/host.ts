@@ -16,6 +16,7 @@ import { readJsonBody } from './body.js';
 import type { ModernLeg } from './modern-leg.js';
 import { postGate } from './post-gates.js';
 import { serveHealth, type ReadinessChecks } from './health.js';
+import { serveMetrics, type MetricsSource } from '../metrics/endpoint.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
 import { requestIdOf, sendError, type RequestId } from './reply.js';
 import { sendSessionRefusal, sessionLimits } from './session-limits.js';
@@ -45,6 +46,11 @@ export interface HttpHostOptions {
   protectedResource?: { resource: string; authorization_servers?: string[]; scopes_supported?: readonly string[] | (() => readonly string[]) };
   /** What GET /readyz checks besides draining (see health.ts); /livez needs nothing. */
   readiness?: ReadinessChecks;
+  /**
+   * GET /metrics, unauthenticated and before the Host check like the probes (a scraper addresses the pod);
+   * omitted, /metrics is an unknown path. The reference host leaves it out when a diagnostic listener serves it.
+   */
+  metrics?: MetricsSource;
   /**
    * Session lifetime and caps (defaults: idle 30 minutes, 16 per principal, 1000 in all). A session past its
    * idle time is closed and answered 404 like an unknown one; a new session past a cap gets 429 (principal)
@@ -96,6 +102,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
   async function handle(req: IncomingMessage, res: ServerResponse, seen: { id: RequestId }): Promise<void> {
     const pathname = pathOf(req.url);
     if (pathname !== undefined && (await serveHealth(req, res, pathname, draining, options.readiness))) return;
+    if (pathname !== undefined && options.metrics && (await serveMetrics(req, res, pathname, options.metrics))) return;
     if (allowedHosts && !allowedHosts.includes(req.headers.host ?? '')) return sendError(res, 403, -32600, 'host not allowed');
     if (!originAllowed(req.headers.origin, allowedOrigins)) return sendError(res, 403, -32600, 'origin not allowed');
     if (pathname === undefined) return sendError(res, 400, -32600, 'invalid request target');

@@ -32,19 +32,19 @@ describe('liveness and readiness of the reference host', () => {
 
   it('answers /livez and /readyz without a token and whatever the Host header, naming each check', async () => {
     assert.deepEqual(await probe(url, '/livez'), { status: 200, body: { status: 'ok' } });
-    assert.deepEqual(await probe(url, '/readyz'), { status: 200, body: { status: 'ready', checks: { store: true, audit: true, serving: true } } });
+    assert.deepEqual(await probe(url, '/readyz'), { status: 200, body: { status: 'ready', checks: { policy: true, store: true, audit: true, serving: true } } });
     // Anything else still goes through the Host check.
     assert.equal((await probe(url, '/mcp')).status, 403);
   });
 
   it('is not ready while draining or once the store fails, and says which, with no detail; live throughout', async () => {
     http.drain();
-    assert.deepEqual(await probe(url, '/readyz'), { status: 503, body: { status: 'not ready', checks: { store: true, audit: true, serving: false } } });
+    assert.deepEqual(await probe(url, '/readyz'), { status: 503, body: { status: 'not ready', checks: { policy: true, store: true, audit: true, serving: false } } });
     // The host's SQLite store, closed under it: reads now fail.
     await (runtime.guard.store as unknown as { close(): Promise<void> }).close();
     const failing = await probe(url, '/readyz');
     assert.equal(failing.status, 503);
-    assert.deepEqual(failing.body['checks'], { store: false, audit: true, serving: false });
+    assert.deepEqual(failing.body['checks'], { policy: true, store: false, audit: true, serving: false });
     assert.doesNotMatch(JSON.stringify(failing.body), /sqlite|database|tasks\.db|not open/i);
     assert.equal((await probe(url, '/livez')).status, 200);
   });
