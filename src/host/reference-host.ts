@@ -16,6 +16,7 @@ import { openBundleService } from '../activation/bundle-service.js';
 import { NO_POLICY } from '../activation/no-policy.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
+import { registerShadowMetrics } from '../metrics/shadow-metrics.js';
 import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observer.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
@@ -114,6 +115,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     activator.started();
     metrics?.policy.started(decider);
   }
+  if (metrics && shadow) registerShadowMetrics(metrics.registry, () => shadow.stats);
   const observers = [...(metrics ? [metrics.decisions] : []), ...(shadow ? [shadow] : [])];
   const { slices } = opened;
   const guard = createTaskguard({
