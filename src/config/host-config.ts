@@ -11,6 +11,7 @@ import { deepFreeze } from '../util/freeze.js';
 import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
 import { verificationConfig } from './verification-config.js';
+import { decisionLogConfig, type DecisionLogConfig } from '../decision-log/config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
 /** The policy data of `demo: { tools: conformance }`, used when policy.data names none. */
@@ -55,6 +56,8 @@ export interface HostConfig {
   /** Streamable HTTP sessions: closed after idleTimeoutMs without a request; at most this many open. */
   sessions: { idleTimeoutMs: number; maxPerPrincipal: number; maxTotal: number };
   shutdown: { graceMs: number };
+  /** OPA-format decision logs (console, file, an OPA log service); absent: off. */
+  decisionLogs?: DecisionLogConfig;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -87,7 +90,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const problems: string[] = [];
   const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
   if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
-  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown'], at);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown', 'decision_logs'], at);
 
   const listen = section(raw, 'listen', at);
   only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'allowed_origins', 'max_body_bytes'], at);
@@ -146,6 +149,8 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const shutdown = section(raw, 'shutdown', at);
   only(shutdown, 'shutdown', ['grace_ms'], at);
 
+  const decisionLogs = decisionLogConfig(raw['decision_logs'], stateDir, at);
+
   const config: HostConfig = {
     listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },
     stateDir,
@@ -164,6 +169,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
       maxTotal: int(sessions['max_total'], 'sessions.max_total', 1, 1_000_000, at) ?? 1000,
     },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
+    ...(decisionLogs ? { decisionLogs } : {}),
     source,
   };
   if (problems.length > 0) throw new TaskguardError('config_invalid', `${source}: ${problems.join('; ')}`);

@@ -14,6 +14,8 @@ import { loadCandidate } from '../activation/candidate.js';
 import { watchPolicyFiles } from '../activation/file-watch.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
+import type { DecisionLog } from '../decision-log/decision-log.js';
+import { openDecisionLog } from '../decision-log/open.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -41,6 +43,8 @@ export interface HostRuntime {
   /** The 2026-07-28 face of the same guard: one store, one policy, one audit log for both generations. */
   tasks: TasksExtension;
   audit: AuditLog;
+  /** OPA-format decision logs, when decision_logs is configured. */
+  decisionLog: DecisionLog | undefined;
   /** Where tasks and audit records go, for the startup line. */
   storeDescription: string;
   auditDescription: string;
@@ -60,6 +64,10 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const policy = new SwappablePolicy(await loadFromFiles());
   const decider = policy.current();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  // Before the store and audit log open: a missing token_env stops the host with nothing to close.
+  const decisionLog = config.decisionLogs
+    ? openDecisionLog(config.decisionLogs, { policy, instanceId: randomUUID(), version: VERSION, log })
+    : undefined;
   const sharedCursorSecret = cursorSecret(config.store);
   const opened = await openStore(config.store);
   let audit: OpenedAudit;
@@ -79,6 +87,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   activator.started();
   const guard = createTaskguard({
     decider: policy, audit: audit.log, store: opened.store,
+    ...(decisionLog ? { observers: [decisionLog.observer] } : {}),
     ...(config.store.kind !== 'memory' ? { leaseMs: config.store.leaseMs } : {}),
     ...(sharedCursorSecret ? { cursorSecret: sharedCursorSecret } : {}),
     onBackgroundError: (err) => log(`task store: ${err.message}`),
@@ -105,7 +114,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     get decider() {
       return policy.current();
     },
-    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, verifier,
+    reloadPolicy, activator, guard, tasks: createTasksExtension(guard), audit: audit.log, decisionLog, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -122,6 +131,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       guard.close();
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
+      // The last events (the stopped tasks' too) are written and sent once more before the process ends.
+      await decisionLog?.close();
       await audit.close();
       await opened.close();
     },

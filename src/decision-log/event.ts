@@ -1,0 +1,71 @@
+import { DECISION_ENTRYPOINT } from '../decision/bundle.js';
+import type { ObservedDecision, ObservedRefusal } from '../guard/observer.js';
+
+/**
+ * OPA's decision log event (`EventV1`, v1/plugins/logs/plugin.go), the fields taskguard fills. Collectors
+ * that take OPA's uploads read these names; `custom.taskguard` carries what OPA has no field for.
+ */
+export interface EventV1 {
+  labels: Readonly<Record<string, string>>;
+  decision_id: string;
+  bundles?: Record<string, { revision: string }>;
+  path: string;
+  input?: unknown;
+  result?: unknown;
+  nd_builtin_cache?: unknown;
+  erased?: string[];
+  masked?: string[];
+  /** RFC 3339, UTC, nanosecond digits. */
+  timestamp: string;
+  metrics?: Record<string, number>;
+  custom?: { taskguard: TaskguardFields };
+}
+
+/** `decided_by`: `policy` for an evaluation, `guard` for a refusal the guard made before or instead of one. */
+export interface TaskguardFields {
+  decided_by: 'policy' | 'guard';
+  op: string;
+  data_revision: string;
+}
+
+/** The name `bundles` files taskguard's one policy under, as OPA names a bundle by its config key. */
+export const BUNDLE_NAME = 'taskguard';
+
+/** An evaluation, as OPA logs one: the input the policy saw, its answer, the revision that answered, the time it took. */
+export function decisionEvent(observed: ObservedDecision, labels: Readonly<Record<string, string>>): EventV1 {
+  return {
+    labels,
+    decision_id: observed.decisionId,
+    bundles: { [BUNDLE_NAME]: { revision: observed.policyRevision } },
+    path: DECISION_ENTRYPOINT,
+    input: observed.input,
+    result: observed.decision,
+    timestamp: rfc3339Nanos(observed.timeMs),
+    metrics: { timer_rego_query_eval_ns: observed.evalNs },
+    custom: { taskguard: { decided_by: 'policy', op: observed.input.op, data_revision: observed.dataRevision } },
+  };
+}
+
+/**
+ * A refusal the guard made itself (a rate limit, a missing capability, a local failure), in the shape of the
+ * decision it stands for: same path, a result with `allow: false` and the reason, so a collector that counts
+ * denials by `result.allow` counts every refused request, as the audit log does. There is no `input` (the
+ * policy saw none; a replay has nothing to evaluate) and no `metrics` (nothing was evaluated); `bundles` is
+ * the policy active at the time, as in the audit record.
+ */
+export function refusalEvent(observed: ObservedRefusal, policy: { revision: string; dataRevision: string }, labels: Readonly<Record<string, string>>): EventV1 {
+  return {
+    labels,
+    decision_id: observed.decisionId,
+    bundles: { [BUNDLE_NAME]: { revision: policy.revision } },
+    path: DECISION_ENTRYPOINT,
+    result: { allow: false, reasons: [observed.reason], delegated: false },
+    timestamp: rfc3339Nanos(observed.timeMs),
+    custom: { taskguard: { decided_by: 'guard', op: observed.op, data_revision: policy.dataRevision } },
+  };
+}
+
+/** `2026-12-01T07:27:48.158000000Z`: Go's RFC3339Nano layout reads it; the clock has millisecond precision. */
+export function rfc3339Nanos(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
