@@ -24,6 +24,7 @@ export interface Collector {
   events(): EventV1[];
   /** Requests answered with something else than 2xx. */
   refused: number;
+  /** How to answer; `request` counts from 0 at this call. */
   setStatus(status: (request: number) => number): void;
   close(): Promise<void>;
 }
@@ -34,7 +35,10 @@ export async function startCollector(): Promise<Collector> {
   const collector: Collector = {
     url: '', uploads: [], refused: 0,
     events: () => collector.uploads.flatMap((u) => u.events),
-    setStatus: (s) => void (status = s),
+    setStatus: (s) => {
+      status = s;
+      requests = 0;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((req, res) => {
