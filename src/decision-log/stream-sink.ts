@@ -40,7 +40,10 @@ function streamSink(stream: Writable, line: (e: EncodedEvent) => string, owned: 
       if (failed) return options.counters.drop('write_failed', batch.length);
       if (stream.writableLength > options.maxPendingBytes) return options.counters.drop('buffer_full', batch.length);
       const text = `${batch.map(line).join('\n')}\n`;
-      lastWrite = new Promise((resolve) => stream.write(text, () => resolve()));
+      lastWrite = new Promise((resolve) => stream.write(text, (err) => {
+        if (err) options.counters.drop('write_failed', batch.length);
+        resolve();
+      }));
     },
     flush: () => lastWrite,
     async close() {
