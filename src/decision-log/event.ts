@@ -65,7 +65,17 @@ export function refusalEvent(observed: ObservedRefusal, policy: { revision: stri
   };
 }
 
-/** `2026-12-01T07:27:48.158000000Z`: Go's RFC3339Nano layout reads it; the clock has millisecond precision. */
+let lastMs = Number.NaN;
+let lastStamp = '';
+
+/**
+ * `2026-12-01T07:27:48.158000000Z`: Go's RFC3339Nano layout reads it; the clock has millisecond precision.
+ * Decisions come many to a millisecond, so the last one is kept.
+ */
 export function rfc3339Nanos(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  if (ms !== lastMs) {
+    lastStamp = `${new Date(ms).toISOString().slice(0, -1)}000000Z`;
+    lastMs = ms;
+  }
+  return lastStamp;
 }

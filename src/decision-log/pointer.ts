@@ -52,12 +52,14 @@ export function without(node: unknown, parts: readonly string[]): unknown {
   }
   if (!isRecord(node) || !Object.hasOwn(node, key)) return UNRESOLVED;
   if (rest.length === 0) {
-    const copy = { ...node };
-    delete copy[key];
+    // Copied key by key, not spread and deleted: a delete turns an object into a slow dictionary for
+    // JSON.stringify, which then costs more than the mask.
+    const copy: Record<string, unknown> = {};
+    for (const k of Object.keys(node)) if (k !== key) copy[k] = node[k];
     return copy;
   }
   const child = without(node[key], rest);
-  return child === UNRESOLVED ? UNRESOLVED : { ...node, [key]: child };
+  return child === UNRESOLVED ? UNRESOLVED : replaced(node, key, child);
 }
 
 /** `node` with `value` at `parts`, creating missing objects on the way as OPA's upsert does; copies as `without`. */
@@ -72,7 +74,14 @@ export function withValue(node: unknown, parts: readonly string[], value: unknow
   }
   if (!isRecord(node)) return UNRESOLVED;
   const child = rest.length === 0 ? value : withValue(Object.hasOwn(node, key) ? node[key] : {}, rest, value);
-  return child === UNRESOLVED ? UNRESOLVED : { ...node, [key]: child };
+  return child === UNRESOLVED ? UNRESOLVED : replaced(node, key, child);
+}
+
+/** A copy of `node` with `key` set (a computed key in a spread literal makes a slow object, measured). */
+function replaced(node: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const copy = { ...node };
+  copy[key] = value;
+  return copy;
 }
 
 function arrayIndex(key: string, length: number): number {

@@ -16,8 +16,9 @@ interface StreamSinkOptions {
  * with `level`, `msg`, `time` and `type` added), which log shippers that read OPA already parse.
  */
 export function consoleSink(stream: Writable, options: StreamSinkOptions): DecisionLogSink {
-  const line = ({ event }: EncodedEvent): string =>
-    JSON.stringify({ ...event, level: 'info', msg: 'Decision Log', time: new Date().toISOString(), type: 'openpolicyagent.org/decision_logs' });
+  // The event's JSON with the four fields added before its closing brace: no second encoding of the event.
+  const line = ({ json }: EncodedEvent): string =>
+    `${json.slice(0, -1)},"level":"info","msg":"Decision Log","time":"${new Date().toISOString()}","type":"openpolicyagent.org/decision_logs"}`;
   return streamSink(stream, line, false, options);
 }
 

@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadHostConfig } from '../../src/config/host-config.js';
 import { backoffMs, periodMs } from '../../src/decision-log/backoff.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/temp-policy.js';
 
 function configFrom(decisionLogs: unknown): ReturnType<typeof loadHostConfig> {
@@ -60,6 +61,15 @@ describe('decision_logs in the host config', () => {
       });
     });
   }
+
+  it('the example in docs/DECISION-LOGS.md is a valid config', () => {
+    const doc = readFileSync(path.join(packageRoot, 'docs', 'DECISION-LOGS.md'), 'utf8');
+    const block = /```yaml\n(decision_logs:[\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(block);
+    const config = configFrom((parse(block) as { decision_logs: unknown }).decision_logs);
+    assert.equal(config.decisionLogs?.service?.uploadUrl, 'https://collector.example/logs');
+    assert.deepEqual(config.decisionLogs?.labels, { region: 'eu-1' });
+  });
 
   it('a section with no sink is refused rather than silently logging nothing', () => {
     assert.throws(() => configFrom({ mask: { erase: [] } }), /decision_logs: needs at least one of console, file, service/);
