@@ -59,8 +59,14 @@ export class EventBuffer {
   /** Puts events whose upload failed back in front, the oldest again; what no longer fits is dropped first. */
   requeue(events: readonly string[]): void {
     const held = events.map((json) => ({ json, bytes: Buffer.byteLength(json) }));
-    this.#items = [...held, ...this.#items.slice(this.#head)];
-    this.#head = 0;
+    if (this.#head >= held.length) {
+      // The usual case: the slots they were taken from are still there, in front of the head.
+      this.#head -= held.length;
+      for (let i = 0; i < held.length; i++) this.#items[this.#head + i] = held[i] as Held;
+    } else {
+      this.#items = [...held, ...this.#items.slice(this.#head)];
+      this.#head = 0;
+    }
     this.#bytes += held.reduce((n, h) => n + h.bytes, 0);
     this.#trim();
   }

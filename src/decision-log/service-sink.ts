@@ -41,7 +41,7 @@ export class ServiceSink implements DecisionLogSink {
   constructor(options: ServiceSinkOptions) {
     this.#options = options;
     this.#buffer = new EventBuffer(options.buffer, options.counters);
-    this.#estimate = options.uploadSizeLimitBytes;
+    this.#estimate = options.uploadSizeLimitBytes * 4;
   }
 
   accept(batch: readonly EncodedEvent[]): void {
