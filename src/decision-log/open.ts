@@ -60,3 +60,16 @@ export function openDecisionLog(config: DecisionLogConfig, options: OpenDecision
     onError: options.log,
   });
 }
+
+/** For the startup line: where events go, the service as origin and path only (no credentials in a url). */
+export function describeDecisionLog(config: DecisionLogConfig): string {
+  const sinks: string[] = [];
+  if (config.console) sinks.push(`console (${config.console})`);
+  if (config.file) sinks.push(`file ${config.file}`);
+  if (config.service) {
+    const url = new URL(config.service.uploadUrl);
+    sinks.push(`service ${url.origin}${url.pathname}`);
+  }
+  const masks = [...config.mask.hash.map((p) => `${p} hashed`), ...config.mask.erase.map((p) => `${p} erased`)];
+  return `decision logs to ${sinks.join(', ')}; ${masks.length > 0 ? masks.join(', ') : 'nothing masked by config'}`;
+}

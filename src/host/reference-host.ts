@@ -15,7 +15,7 @@ import { watchPolicyFiles } from '../activation/file-watch.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
 import type { DecisionLog } from '../decision-log/decision-log.js';
-import { openDecisionLog } from '../decision-log/open.js';
+import { describeDecisionLog, openDecisionLog } from '../decision-log/open.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import { createTokenVerifier } from '../identity/index.js';
@@ -68,6 +68,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const decisionLog = config.decisionLogs
     ? openDecisionLog(config.decisionLogs, { policy, instanceId: randomUUID(), version: VERSION, log })
     : undefined;
+  if (config.decisionLogs) log(describeDecisionLog(config.decisionLogs));
   const sharedCursorSecret = cursorSecret(config.store);
   const opened = await openStore(config.store);
   let audit: OpenedAudit;

@@ -50,6 +50,7 @@ describe('a running host ships its decisions to an OPA log service and a file', 
     const stopped = await host.stop();
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.ok(!stopped.stdout.includes('decision_id'), 'no console sink configured');
+    assert.match(stopped.stderr, /decision logs to file \S+decisions\.jsonl, service http:\/\/127\.0\.0\.1:\d+\/logs; \/input\/task\/id hashed\n/);
 
     const audited = readFileSync(host.auditFile, 'utf8').split('\n').filter(Boolean)
       .map((l) => JSON.parse(l) as { kind: string; decision_id?: string; task_id?: string | null; policy_revision: string })
