@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { decisionLogConfig, type DecisionLogConfig } from '../decision-log/config.js';
 import { isRecord } from '../decision/parse.js';
 import type { BundleVerification } from '../decision/bundle-signature.js';
 import { TaskguardError, describeError } from '../errors.js';
@@ -11,7 +12,6 @@ import { deepFreeze } from '../util/freeze.js';
 import { deepMerge } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
 import { verificationConfig } from './verification-config.js';
-import { decisionLogConfig, type DecisionLogConfig } from '../decision-log/config.js';
 
 export const DEFAULT_CONFIG_FILE = path.join(packageRoot, 'config', 'default.yaml');
 /** The policy data of `demo: { tools: conformance }`, used when policy.data names none. */
