@@ -7,6 +7,7 @@ import { opaVersion, resolveOpa } from '../src/policy/opa.js';
 import { sourceDigest } from '../src/policy/sources.js';
 import { defaultBundleDir, defaultPolicyDir } from '../src/util/paths.js';
 import { formatByOperation, latencyByOperation, type OperationLatency } from './decision/by-operation.js';
+import { formatDecisionLogCost, measureDecisionLogCost, type LogCostRow } from './decision/decision-log-cost.js';
 import { checkEquivalence, type Mismatch } from './decision/equivalence.js';
 import { constantPolicyDecider } from './decision/floor.js';
 import { formatMetricsCost, measureMetricsCost } from './decision/metrics-cost.js';
@@ -32,6 +33,7 @@ const FLAGS = {
   check: { default: 2_000, help: 'inputs both engines must agree on' },
   pool: { default: 10_000, help: 'distinct inputs in the mix, cycled through' },
   seed: { default: 20_251_125, help: 'PRNG seed of the mix', min: 0 },
+  'log-iterations': { default: 100_000, help: 'decisions per configuration and round of the decision-log cost (0: skip)', min: 0 },
 } as const satisfies IntFlags<string>;
 
 const OPA_DECISION_PATH = `/v1/data/${DECISION_ENTRYPOINT}`;
@@ -75,6 +77,7 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
 
   let report: DecisionReport;
   let byOperation: OperationLatency[];
+  let logCost: LogCostRow[] = [];
   try {
     log(`equivalence check: ${Math.min(flags.check, mix.inputs.length)} inputs through both engines`);
     const check = await checkEquivalence(decider, client, OPA_DECISION_PATH, mix, flags.check);
@@ -97,6 +100,10 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
     byOperation = latencyByOperation(taskguard.samples, mix.inputs, Object.keys(OP_WEIGHTS) as Operation[]);
     log(`timing the same decisions with and without metrics (${flags.iterations} each, interleaved)`);
     const metricsCost = measureMetricsCost(decider, mix.inputs, flags.iterations);
+    if (flags['log-iterations'] > 0) {
+      log(`decision-log cost: ${flags['log-iterations']} decisions x 4 configurations x 3 rounds`);
+      logCost = await measureDecisionLogCost(decider, mix.inputs, flags['log-iterations']);
+    }
 
     log(`warming up opa REST (${flags['opa-warmup']} requests)`);
     await warmOpa(client, OPA_DECISION_PATH, mix.inputs, flags['opa-warmup']);
@@ -131,6 +138,7 @@ export async function runDecisionBenchmark(args: readonly string[]): Promise<num
   console.log(formatByOperation(byOperation));
   console.log(formatMetricsCost(report.metricsCost));
   console.log(`allow share of the timed mix: ${(report.allowShare * 100).toFixed(1)}%; node ${report.nodeVersion}, opa ${report.opaVersion}`);
+  if (logCost.length > 0) console.log(`\n${formatDecisionLogCost(logCost)}\n`);
   console.log(formatJson(report, { taskguard: flags.iterations, opa: flags['opa-iterations'] }));
   return 0;
 }

@@ -13,6 +13,7 @@ export type TaskguardErrorCode =
   | 'entrypoint_missing'
   | 'fixture_invalid'
   | 'input_invalid'
+  | 'log_rule_invalid'
   | 'opa_unavailable'
   | 'regal_unavailable'
   | 'signature_invalid'

@@ -1,5 +1,6 @@
 import type { Decider } from '../decision/engine.js';
 import { failClosed } from '../decision/parse.js';
+import { TaskguardError } from '../errors.js';
 import { ENGINE_REASONS } from '../decision/types.js';
 
 /**
@@ -12,4 +13,9 @@ export const NO_POLICY: Decider = Object.freeze({
   dataRevision: 'none',
   data: Object.freeze({}),
   decide: () => failClosed(ENGINE_REASONS.noDecision, 'no policy is active yet: waiting for the bundle service'),
+  // No module, so no entrypoint besides the decision's (which fails closed above).
+  entrypoints: Object.freeze([]),
+  spawnEvaluator: () => () => {
+    throw new TaskguardError('bundle_invalid', 'no policy is active yet: waiting for the bundle service');
+  },
 });

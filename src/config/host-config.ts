@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { decisionLogConfig, type DecisionLogConfig } from '../decision-log/config.js';
 import { isRecord } from '../decision/parse.js';
 import type { BundleVerification } from '../decision/bundle-signature.js';
 import { TaskguardError, describeError } from '../errors.js';
@@ -70,6 +71,8 @@ export interface HostConfig {
   /** /metrics, and the optional diagnostic listener (src/config/metrics-config.ts). */
   metrics: MetricsConfig;
   diagnostics?: DiagnosticsConfig;
+  /** OPA-format decision logs (console, file, an OPA log service); absent: off. */
+  decisionLogs?: DecisionLogConfig;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -102,7 +105,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   const problems: string[] = [];
   const at = (p: string, msg: string): void => void problems.push(`${p}: ${msg}`);
   if (!isRecord(raw)) throw new TaskguardError('config_invalid', `${source}: must be a mapping`);
-  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown', 'metrics', 'diagnostics'], at);
+  only(raw, '', ['listen', 'state_dir', 'identity', 'policy', 'store', 'audit', 'demo', 'sessions', 'shutdown', 'metrics', 'diagnostics', 'decision_logs'], at);
 
   const listen = section(raw, 'listen', at);
   only(listen, 'listen', ['host', 'port', 'path', 'public_url', 'allowed_hosts', 'allowed_origins', 'max_body_bytes'], at);
@@ -170,6 +173,8 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
   only(shutdown, 'shutdown', ['grace_ms'], at);
   const observability = metricsConfig(raw['metrics'], raw['diagnostics'], { port, path: mcpPath }, at);
 
+  const decisionLogs = decisionLogConfig(raw['decision_logs'], stateDir, at);
+
   const config: HostConfig = {
     listen: { host, port, path: mcpPath, publicUrl, allowedHosts, allowedOrigins, maxBodyBytes },
     stateDir,
@@ -191,6 +196,7 @@ export function validateHostConfig(raw: unknown, baseDir: string, source: string
     },
     shutdown: { graceMs: int(shutdown['grace_ms'], 'shutdown.grace_ms', 0, 600_000, at) ?? 10_000 },
     ...observability,
+    ...(decisionLogs ? { decisionLogs } : {}),
     source,
   };
   if (problems.length > 0) throw new TaskguardError('config_invalid', `${source}: ${problems.join('; ')}`);

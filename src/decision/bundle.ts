@@ -13,6 +13,12 @@ export { BUNDLE_FILES, OPA_BUNDLE_FILES } from './bundle-names.js';
 export const DECISION_ENTRYPOINT = 'taskguard/tasks/decision';
 
 /**
+ * Decision-log rules, OPA's `system.log.mask` and `system.log.drop` under taskguard's own package: rules
+ * `mask` and `drop` in `package taskguard.log`, compiled beside the decision when the sources define them.
+ */
+export const LOG_ENTRYPOINTS = { mask: 'taskguard/log/mask', drop: 'taskguard/log/drop' } as const;
+
+/**
  * What `taskguard build` writes beside policy.wasm; lets a loader and a staleness check know what it holds.
  * For a bundle taskguard did not build (`opa build -b`), the loader derives `revision` and `data_revision`
  * the same way and leaves `opa_version`, `source_digest` and `capabilities` empty.

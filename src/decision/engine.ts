@@ -17,6 +17,13 @@ export interface Decider {
   readonly dataRevision: string;
   /** The data in force (frozen): hosts read tool settings and limits from the same document policies see. */
   readonly data: Readonly<Record<string, unknown>>;
+  /** Every entrypoint the module exports: the decision's, and any others built beside it (decision-log rules). */
+  readonly entrypoints: readonly string[];
+  /**
+   * A new instance of the same module and data, evaluating any of its entrypoints to the raw result set.
+   * Decisions never run on it, so whatever it does (a trap, a runaway heap) cannot reach their instance.
+   */
+  spawnEvaluator(): (entrypoint: string, input: unknown) => unknown;
 }
 
 export interface DeciderOptions {
@@ -65,13 +72,30 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
 
   const evaluatorFor = (policy: LoadedPolicy): ((input: unknown) => unknown) =>
     createWasmEvaluator(policy, (policy.entrypoints as Record<string, number>)[DECISION_ENTRYPOINT] as number);
-  let evaluate = evaluatorFor(instantiate());
+  const first = instantiate();
+  const entrypointIds = { ...(first.entrypoints as Record<string, number>) };
+  let evaluate = evaluatorFor(first);
 
   const frozen = deepFreeze(structuredClone(data));
   return {
     data: frozen,
     revision: bundle.manifest.revision,
     dataRevision: sha256Hex(canonicalJson(data)),
+    entrypoints: Object.freeze(Object.keys(entrypointIds)),
+    spawnEvaluator() {
+      const policy = instantiate();
+      const evaluators = new Map<string, (input: unknown) => unknown>();
+      return (entrypoint, input) => {
+        let evaluator = evaluators.get(entrypoint);
+        if (!evaluator) {
+          const id = entrypointIds[entrypoint];
+          if (id === undefined) throw new TaskguardError('entrypoint_missing', `policy bundle has no ${entrypoint} entrypoint`);
+          evaluator = createWasmEvaluator(policy, id);
+          evaluators.set(entrypoint, evaluator);
+        }
+        return evaluator(input);
+      };
+    },
     decide(input: unknown): Decision {
       if (!isRecord(input)) return failClosed(ENGINE_REASONS.inputInvalid, 'decision input is not an object');
       const op = OPERATIONS.includes(input['op'] as Operation) ? (input['op'] as Operation) : undefined;

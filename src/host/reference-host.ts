@@ -16,8 +16,11 @@ import { openBundleService } from '../activation/bundle-service.js';
 import { NO_POLICY } from '../activation/no-policy.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
+import { registerDecisionLogMetrics } from '../metrics/decision-log-metrics.js';
 import { registerShadowMetrics } from '../metrics/shadow-metrics.js';
 import { ShadowObserver, type ShadowDisagreement } from '../shadow/shadow-observer.js';
+import type { DecisionLog } from '../decision-log/decision-log.js';
+import { describeDecisionLog, openDecisionLog } from '../decision-log/open.js';
 import { createHttpHost, type HttpHost } from '../http/host.js';
 import { createModernLeg } from '../http/modern-leg.js';
 import type { ReadinessChecks } from '../http/health.js';
@@ -56,6 +59,8 @@ export interface HostRuntime {
   audit: AuditLog;
   /** The taskguard_* metrics (undefined with metrics.enabled false). */
   metrics: TaskguardMetrics | undefined;
+  /** OPA-format decision logs, when decision_logs is configured. */
+  decisionLog: DecisionLog | undefined;
   /** Where tasks and audit records go, for the startup line. */
   storeDescription: string;
   auditDescription: string;
@@ -80,6 +85,11 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   const policy = new SwappablePolicy(service ? service.initial : await loadFromFiles());
   const decider = policy.current();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  // Before the store and audit log open: a missing token_env stops the host with nothing to close.
+  const decisionLog = config.decisionLogs
+    ? openDecisionLog(config.decisionLogs, { policy, instanceId: randomUUID(), version: VERSION, log })
+    : undefined;
+  if (config.decisionLogs) log(describeDecisionLog(config.decisionLogs));
   const sharedCursorSecret = cursorSecret(config.store);
   const opened = await openStore(config.store);
   let audit: OpenedAudit;
@@ -109,14 +119,22 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     : undefined;
   const shadowPolicy = loadShadow ? new SwappablePolicy(await loadShadow()) : undefined;
   const shadow = shadowPolicy && shadowConfig
-    ? new ShadowObserver({ candidate: () => shadowPolicy.current(), sample: shadowConfig.sample, onDisagreement: (d) => log(shadowLine(d)) })
+    ? new ShadowObserver({
+      candidate: () => shadowPolicy.current(), sample: shadowConfig.sample,
+      // With decision logs, each disagreement is an event there (both answers); the host log says it either way.
+      onDisagreement: (d) => {
+        log(shadowLine(d));
+        decisionLog?.shadowed(d);
+      },
+    })
     : undefined;
   if (policy.current() !== NO_POLICY) {
     activator.started();
     metrics?.policy.started(decider);
   }
   if (metrics && shadow) registerShadowMetrics(metrics.registry, () => shadow.stats);
-  const observers = [...(metrics ? [metrics.decisions] : []), ...(shadow ? [shadow] : [])];
+  if (metrics && decisionLog) registerDecisionLogMetrics(metrics.registry, () => decisionLog.stats());
+  const observers = [...(metrics ? [metrics.decisions] : []), ...(decisionLog ? [decisionLog.observer] : []), ...(shadow ? [shadow] : [])];
   const { slices } = opened;
   const guard = createTaskguard({
     decider: policy, audit: auditLog, store: opened.store,
@@ -163,7 +181,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     get decider() {
       return policy.current();
     },
-    reloadPolicy, activator, shadow, guard, tasks: createTasksExtension(guard), audit: audit.log, metrics, verifier,
+    reloadPolicy, activator, shadow, guard, tasks: createTasksExtension(guard), audit: audit.log, metrics, decisionLog, verifier,
     storeDescription: opened.description,
     auditDescription: audit.description,
     verifyAudit: () => audit.verify(),
@@ -182,6 +200,8 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
       await shadow?.idle();
       // Stopped tasks record their final status (failed) before the audit log closes.
       await guard.drained(2000);
+      // The last events (the stopped tasks' too) are written and sent once more before the process ends.
+      await decisionLog?.close();
       await audit.close();
       await opened.close();
     },

@@ -7,6 +7,7 @@ import type { SigningAlgorithm } from '../decision/bundle-keys.js';
 import { TaskguardError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/digest.js';
 import { runtimeCapabilities, type Capabilities } from './capabilities.js';
+import { logEntrypoints } from './log-rules.js';
 import { opaVersion, resolveOpa } from './opa.js';
 import { listPolicySources, sourceDigest } from './sources.js';
 import { signBundleFiles, type SignedBundle, type SigningOptions } from './sign.js';
@@ -70,7 +71,9 @@ function compileBundle(options: BuildOptions): CompiledBundle {
     const capsFile = path.join(work, 'capabilities.json');
     writeFileSync(capsFile, JSON.stringify(capabilities.document));
     const archive = path.join(work, 'bundle.tar.gz');
-    const args = ['build', '-t', 'wasm', '-e', DECISION_ENTRYPOINT, '--capabilities', capsFile,
+    const entrypoints = [DECISION_ENTRYPOINT, ...logEntrypoints(options.policyDir, sources, opa)];
+    if (entrypoints.length > 1) log(`decision-log rules: ${entrypoints.slice(1).join(', ')}`);
+    const args = ['build', '-t', 'wasm', ...entrypoints.flatMap((e) => ['-e', e]), '--capabilities', capsFile,
       '--ignore', '*_test.rego', '--ignore', 'build', '-o', archive, '.'];
     // Run inside the policy folder: OPA embeds source paths in the wasm, and relative ones keep the bytes
     // identical wherever the checkout lives (the committed bundle is compared byte for byte).
@@ -93,8 +96,8 @@ function compileBundle(options: BuildOptions): CompiledBundle {
       source_digest: sourceDigest(options.policyDir, capabilities.document),
       capabilities: capabilities.label,
     };
-    // OPA's own manifest: the revision label, the whole data tree as this bundle's root, the entrypoint.
-    const opaManifest = { revision: manifest.revision, roots: [''], wasm: [{ entrypoint: DECISION_ENTRYPOINT, module: `/${BUNDLE_FILES.wasm}` }], rego_version: 1 };
+    // OPA's own manifest: the revision label, the whole data tree as this bundle's root, the entrypoints.
+    const opaManifest = { revision: manifest.revision, roots: [''], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: `/${BUNDLE_FILES.wasm}` })), rego_version: 1 };
     return {
       manifest,
       files: new Map([

@@ -64,7 +64,8 @@ export function replay(candidate: Decider, recorded: readonly Record<string, unk
   for (const event of recorded) {
     const input = event['input'];
     const result = event['result'];
-    if (!isRecord(input) || !isDecision(result)) {
+    // A shadow disagreement repeats a live decision's input and result: replaying it would count that twice.
+    if (!isRecord(input) || !isDecision(result) || decidedBy(event) === 'shadow') {
       report.skipped += 1;
       continue;
     }
@@ -83,6 +84,12 @@ export function replay(candidate: Decider, recorded: readonly Record<string, unk
     });
   }
   return report;
+}
+
+function decidedBy(event: Record<string, unknown>): unknown {
+  const custom = event['custom'];
+  const taskguard = isRecord(custom) ? custom['taskguard'] : undefined;
+  return isRecord(taskguard) ? taskguard['decided_by'] : undefined;
 }
 
 function isDecision(value: unknown): value is Decision {

@@ -1,4 +1,5 @@
-// Shadow mode's counts on /metrics: a host with policy.shadow, real SDK calls, a real scrape.
+// Shadow mode's and the decision log's counts on /metrics: a host with policy.shadow and decision_logs, real
+// SDK calls, a real scrape.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -11,13 +12,13 @@ import { tempDir } from '../support/temp-policy.js';
 import { scrape } from './support/exposition.js';
 import { startMetricsHost, type MetricsHost } from './support/host.js';
 
-describe('taskguard_shadow_decisions_total', () => {
+describe('shadow and decision-log counts on /metrics', () => {
   let host: MetricsHost;
   before(async () => {
     const candidate = path.join(tempDir('taskguard-shadow-metrics-'), 'candidate.yaml');
     // Lookup only for the docs console: the reports agent's lookups flip from allow to deny in the candidate.
     writeFileSync(candidate, stringify(deepMerge(readBundle().data, { tools: { lookup: { allowed_clients: ['docs-console'] } } })));
-    host = await startMetricsHost({ policy: { shadow: { data: candidate, sample: 1 } } });
+    host = await startMetricsHost({ policy: { shadow: { data: candidate, sample: 1 } }, decision_logs: { file: 'decisions.jsonl' } });
   });
   after(async () => {
     await host.stop();
@@ -34,5 +35,16 @@ describe('taskguard_shadow_decisions_total', () => {
     assert.equal(metrics.value('taskguard_shadow_decisions_total', { result: 'agreed' }), stats.agreed);
     assert.equal(metrics.value('taskguard_shadow_decisions_total', { result: 'detail' }), stats.disagreed.detail);
     assert.equal(metrics.value('taskguard_shadow_decisions_total', { result: 'dropped' }), 0);
+  });
+
+  it('counts decision-log events and losses, read from the log at scrape time', async () => {
+    await host.runtime.decisionLog?.flush();
+    const stats = host.runtime.decisionLog?.stats();
+    assert.ok(stats && stats.logged > 0);
+    const metrics = await scrape(host.base);
+    assert.equal(metrics.value('taskguard_decision_log_events_total'), stats.logged);
+    assert.equal(metrics.value('taskguard_decision_log_dropped_total', { reason: 'buffer_full' }), 0);
+    assert.equal(metrics.series('taskguard_decision_log_dropped_total').length, 6);
+    assert.equal(metrics.value('taskguard_decision_log_upload_failures_total'), 0);
   });
 });

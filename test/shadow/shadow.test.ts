@@ -2,7 +2,7 @@
 // real SDK clients over Streamable HTTP, and `taskguard replay` as the CLI runs it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadHostConfig } from '../../src/config/host-config.js';
@@ -20,6 +20,14 @@ import { startStack, type Stack } from '../support/stack.js';
 import { tempDir } from '../support/temp-policy.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+
+/** The parts of a logged EventV1 this file reads. */
+interface ShadowLogEvent {
+  decision_id: string;
+  input?: unknown;
+  result?: unknown;
+  custom?: { taskguard?: { decided_by?: string; shadow?: { of_decision_id: string; disagreement: string; result: { reasons: string[] }; data_revision: string } } };
+}
 
 const bundle = readBundle();
 /** The candidate: lookup only for the docs console, so reports-agent's lookups flip from allow to deny. */
@@ -126,6 +134,48 @@ describe('policy.shadow in the reference host', () => {
       await http.close();
       await runtime.settle(() => {});
     }
+  });
+
+  it('with decision logs, writes each disagreement as an event of its own beside the live one, which replay does not count twice', async () => {
+    const dir = tempDir('taskguard-shadow-log-');
+    writeFileSync(path.join(dir, 'candidate.yaml'), stringify(deepMerge(bundle.data, candidateChange)));
+    const file = path.join(dir, 'taskguard.yaml');
+    writeFileSync(file, stringify({
+      state_dir: 'state', store: { kind: 'memory' }, listen: { port: await freePort() },
+      policy: { shadow: { data: 'candidate.yaml', sample: 1 } }, decision_logs: { file: 'decisions.jsonl' },
+    }));
+    const runtime = await createHostRuntime(loadHostConfig(file), () => {});
+    const http = createReferenceHttp(runtime);
+    const url = await http.listen();
+    const clients: Client[] = [];
+    try {
+      const token = await mintDevToken(runtime.config, { sub: 'alice', tenant: 'acme', client: 'reports-agent', scopes: ['reports:read', 'docs:convert'], roles: ['analyst'], ttlS: 300 });
+      const alice = await connect(url, token, clients);
+      await alice.request({ method: 'tools/call', params: { name: 'lookup', arguments: { q: 'tasks' } } }, CallToolResultSchema);
+      await runtime.shadow?.idle();
+      await runtime.decisionLog?.flush();
+    } finally {
+      for (const c of clients) await c.close().catch(() => {});
+      await http.close();
+      await runtime.settle(() => {});
+    }
+    const log = path.join(dir, 'state', 'decisions.jsonl');
+    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ShadowLogEvent);
+    const shadowEvents = events.filter((e) => e.custom?.taskguard?.decided_by === 'shadow');
+    assert.equal(shadowEvents.length, 1);
+    const [shadowed] = shadowEvents;
+    const shadow = shadowed?.custom?.taskguard?.shadow;
+    const live = events.find((e) => e.decision_id === shadow?.of_decision_id);
+    assert.ok(live, 'the live decision is in the log under the id the shadow event names');
+    assert.notEqual(shadowed?.decision_id, live.decision_id);
+    assert.deepEqual(shadowed?.result, live.result);
+    assert.equal(shadow?.disagreement, 'outcome');
+    assert.deepEqual(shadow?.result.reasons, ['client_not_allowed']);
+    assert.equal(shadow?.data_revision, candidate.dataRevision);
+    const replayed = await runCli('replay', '--json', '--data', path.join(dir, 'candidate.yaml'), log);
+    const report = JSON.parse(replayed.out) as { events: number; differences: unknown[] };
+    assert.equal(report.events, events.filter((e) => e.input !== undefined).length - 1, 'the shadow event is not replayed');
+    assert.equal(report.differences.length, 1);
   });
 
   it('refuses a shadow section without a candidate or with a sample out of range, by path', () => {
