@@ -7,13 +7,7 @@ import { DROP_REASONS, type DecisionLogStats } from '../decision-log/stats.js';
  * failures, and what waits in the buffer.
  */
 export function registerDecisionLogMetrics(registry: Registry, stats: () => DecisionLogStats): void {
-  new Counter({
-    name: 'taskguard_decision_log_events_total', help: 'Decision-log events masked and handed to the sinks.', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(stats().logged);
-    },
-  });
+  total(registry, 'taskguard_decision_log_events_total', 'Decision-log events masked and handed to the sinks.', () => stats().logged);
   new Counter({
     name: 'taskguard_decision_log_dropped_total', help: 'Decision-log events not delivered, by reason (drop_rule: the policy dropped it; the others are losses).',
     labelNames: ['reason'], registers: [registry],
@@ -23,17 +17,22 @@ export function registerDecisionLogMetrics(registry: Registry, stats: () => Deci
       for (const reason of DROP_REASONS) this.inc({ reason }, dropped[reason]);
     },
   });
-  new Counter({
-    name: 'taskguard_decision_log_upload_failures_total', help: 'Uploads to the decision-log service that failed (retried later).', registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(stats().uploadFailures);
-    },
-  });
+  total(registry, 'taskguard_decision_log_upload_failures_total', 'Uploads to the decision-log service that failed (retried later).', () => stats().uploadFailures);
   new Gauge({
     name: 'taskguard_decision_log_buffered_events', help: 'Decision-log events waiting for delivery.', registers: [registry],
     collect() {
       this.set(stats().buffered);
+    },
+  });
+}
+
+/** A label-less counter whose value is read from a running total at scrape time. */
+function total(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name, help, registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
     },
   });
 }
