@@ -61,9 +61,17 @@ export function generatorBoundBy(c: ConfigResult): string | undefined {
   const share = c.generator.cpuMs / c.generator.wallMs;
   const reasons = [
     ...(share >= GENERATOR_CPU_BOUND ? [`CPU ${(share * 100).toFixed(0)}% of a core (bound at ${GENERATOR_CPU_BOUND * 100}%)`] : []),
-    ...(c.generator.loopDelayP99Ms > GENERATOR_LOOP_DELAY_BOUND_MS ? [`loop delay p99 ${c.generator.loopDelayP99Ms.toFixed(1)} ms (bound above ${GENERATOR_LOOP_DELAY_BOUND_MS} ms)`] : []),
+    ...(c.generator.loopDelayP99Ms > GENERATOR_LOOP_DELAY_BOUND_MS ? [`loop delay p99 ${c.generator.loopDelayP99Ms.toFixed(1)} ms (bound above ${GENERATOR_LOOP_DELAY_BOUND_MS} ms)${descheduled(c, share)}`] : []),
   ];
   return reasons.length > 0 ? reasons.join(', ') : undefined;
+}
+
+/** A late loop with CPU to spare on a busy machine waited for a CPU: say so, the cause is not the generator's own work. */
+function descheduled(c: ConfigResult, share: number): string {
+  const foreign = c.foreignCores ?? 0;
+  return share < GENERATOR_CPU_BOUND / 2 && foreign > CONTENDED_FOREIGN_CORES
+    ? ` with CPU to spare (${(share * 100).toFixed(0)}%) while other processes used ${(foreign * 100).toFixed(0)}% of a CPU: it waited for a CPU`
+    : '';
 }
 
 export function pairVerdict(on: ConfigResult, off: ConfigResult, context: PairContext): PairVerdict {

@@ -66,6 +66,8 @@ describe('load bench verdict (issue 11 targets)', () => {
     const late = { ...onMeeting, generator: generator(0.3, 80) };
     assert.equal(pairVerdict(late, off, at(200)).generatorBound, true);
     assert.equal(pairVerdict({ ...onMeeting, generator: generator(0.89, 49) }, off, at(200)).generatorBound, false);
+    const waited = pairVerdict({ ...late, foreignCores: 1.5 }, off, at(200));
+    assert.match(waited.boundBy[0] ?? '', /loop delay p99 80\.0 ms .* with CPU to spare \(30%\) while other processes used 150% of a CPU/);
   });
 
   it('marks a window with other processes over a tenth of a CPU as contended', () => {
