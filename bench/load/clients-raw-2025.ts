@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAME } from './convert.js';
 import type { User } from './identity.js';
 import { connectPool, type LoadClient, type PolledTask } from './clients.js';
-import { post, rpcResult } from './raw-http.js';
+import { post, rpcResult, type HttpReply } from './raw-http.js';
 
 const REVISION = '2025-11-25';
 const CLIENT_INFO = { name: 'taskguard-bench-load-raw', version: '1.0.0' };
@@ -34,27 +34,20 @@ export async function connectRawClient2025(endpoint: string, user: User, index: 
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let closed = false;
   let nextId = 0;
-  let sessionHeaders: OutgoingHttpHeaders = {};
   let stream: ClientRequest | undefined;
   let notifications = 0;
-  const base = { authorization: `Bearer ${user.token}` };
-  const postHeaders = { ...base, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const authorization = `Bearer ${user.token}`;
+  // The session's headers join these once initialize has answered; every later POST sends the same object.
+  let headers: OutgoingHttpHeaders = { authorization, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
-  const rpc = async (method: string, params: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> => {
-    if (closed) throw new Error('client closed');
-    const id = nextId++;
-    const reply = await post(url, agent, { ...postHeaders, ...sessionHeaders }, JSON.stringify({ jsonrpc: '2.0', id, method, params }), timeoutMs, method);
-    if (method === 'initialize') {
-      const sessionId = reply.headers['mcp-session-id'];
-      if (typeof sessionId !== 'string') throw new Error(`initialize answered http ${reply.status} without an Mcp-Session-Id`);
-      const result = rpcResult(reply, id);
-      if (result['protocolVersion'] !== REVISION) throw new Error(`initialize negotiated ${String(result['protocolVersion'])}, not ${REVISION}`);
-      sessionHeaders = { 'mcp-session-id': sessionId, 'mcp-protocol-version': REVISION };
-      return result;
-    }
-    return rpcResult(reply, id);
+  const send = (message: Record<string, unknown>, timeoutMs: number, what: string): Promise<HttpReply> => {
+    if (closed) return Promise.reject(new Error('client closed'));
+    return post(url, agent, headers, JSON.stringify(message), timeoutMs, what);
   };
-
+  const rpc = async (method: string, params: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> => {
+    const id = nextId++;
+    return rpcResult(await send({ jsonrpc: '2.0', id, method, params }, timeoutMs, method), id);
+  };
   const close = async (): Promise<void> => {
     closed = true;
     stream?.destroy();
@@ -62,10 +55,17 @@ export async function connectRawClient2025(endpoint: string, user: User, index: 
   };
 
   try {
-    await rpc('initialize', { protocolVersion: REVISION, capabilities: {}, clientInfo: CLIENT_INFO }, CONNECT_TIMEOUT_MS);
-    const accepted = await post(url, agent, { ...postHeaders, ...sessionHeaders }, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), CONNECT_TIMEOUT_MS, 'notifications/initialized');
+    const id = nextId++;
+    const reply = await send({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: REVISION, capabilities: {}, clientInfo: CLIENT_INFO } }, CONNECT_TIMEOUT_MS, 'initialize');
+    const result = rpcResult(reply, id);
+    const sessionId = reply.headers['mcp-session-id'];
+    if (typeof sessionId !== 'string') throw new Error(`initialize answered http ${reply.status} without an Mcp-Session-Id`);
+    if (result['protocolVersion'] !== REVISION) throw new Error(`initialize negotiated ${String(result['protocolVersion'])}, not ${REVISION}`);
+    const session = { 'mcp-session-id': sessionId, 'mcp-protocol-version': REVISION };
+    headers = { ...headers, ...session };
+    const accepted = await send({ jsonrpc: '2.0', method: 'notifications/initialized' }, CONNECT_TIMEOUT_MS, 'notifications/initialized');
     if (accepted.status !== 202) throw new Error(`notifications/initialized answered http ${accepted.status}, not 202`);
-    stream = await openStream(url, { ...base, ...sessionHeaders, accept: 'text/event-stream' }, (count) => void (notifications += count), (err) => {
+    stream = await openStream(url, { authorization, ...session, accept: 'text/event-stream' }, (count) => void (notifications += count), (err) => {
       if (!closed) onTransportError(err);
     });
   } catch (err) {
