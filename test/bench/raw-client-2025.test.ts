@@ -1,18 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadClient, PolledTask } from '../../bench/load/clients.js';
 import { connectRawClient2025, connectRawClients2025, type RawClient2025 } from '../../bench/load/clients-raw-2025.js';
 import { resultMarker } from '../../bench/load/convert.js';
-import { runLoad, type LoadShape } from '../../bench/load/generator.js';
 import { startStockServer } from '../../bench/load/guard-off.js';
 import { startGuardedServer } from '../../bench/load/guard-on.js';
-import { createIdentity, type RunIdentity, type User } from '../../bench/load/identity.js';
+import type { User } from '../../bench/load/identity.js';
 import { RpcReplyError } from '../../bench/load/raw-http.js';
 import type { RunningServer } from '../../bench/load/server.js';
+import { benchFixture, driveShortLoad } from './support.js';
 
 /**
  * The load bench's raw-HTTP 2025-11-25 client speaks the protocol the SDK client speaks: against the bench's
@@ -23,21 +21,16 @@ import type { RunningServer } from '../../bench/load/server.js';
 const TIMEOUT = { timeout: 10_000 };
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-let identity: RunIdentity;
-let dir: string;
+const fixture = benchFixture('raw-client-2025');
+const user = (i: number): User => fixture.identity.users[i] as User;
+const file = (name: string): string => path.join(fixture.dir, name);
 
-before(async () => {
-  identity = await createIdentity(4, 2, 600);
-  dir = mkdtempSync(path.join(os.tmpdir(), 'taskguard-raw-client-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const user = (i: number): User => identity.users[i] as User;
-
+// Each server is started twice (once for the direct calls, once for the loop), so each start gets its own files.
+let starts = 0;
 const servers: [string, () => Promise<RunningServer>][] = [
-  ['the guarded host, memory store', () => startGuardedServer({ publicJwk: identity.publicJwk, seed: 7, auditFile: path.join(dir, 'audit-memory.jsonl') })],
-  ['the guarded host, SQLite store', () => startGuardedServer({ publicJwk: identity.publicJwk, seed: 7, auditFile: path.join(dir, 'audit-sqlite.jsonl'), storeFile: path.join(dir, 'tasks.db') })],
-  ['the SDK stock task server', () => startStockServer({ publicJwk: identity.publicJwk, seed: 7 })],
+  ['the guarded host, memory store', () => startGuardedServer({ publicJwk: fixture.identity.publicJwk, seed: 7, auditFile: file(`audit-${++starts}.jsonl`) })],
+  ['the guarded host, SQLite store', () => startGuardedServer({ publicJwk: fixture.identity.publicJwk, seed: 7, auditFile: file(`audit-${++starts}.jsonl`), storeFile: file(`tasks-${starts}.db`) })],
+  ['the SDK stock task server', () => startStockServer({ publicJwk: fixture.identity.publicJwk, seed: 7 })],
 ];
 
 async function untilTerminal(client: LoadClient, first: PolledTask): Promise<PolledTask> {
@@ -93,18 +86,9 @@ for (const [name, start] of servers) {
     });
 
     it('drives the bench loop: tasks complete, no errors, every probe of another tenant refused', async () => {
-      const shape: LoadShape = {
-        clients: 4, warmupMs: 100, measureMs: 1200, probeShare: 0.2, pollMinMs: 20, pollMaxMs: 40, docBytes: 512, ttlMs: 60_000, seed: 11,
-      };
-      const hooks = { onMeasureStart: async () => {}, onMeasureEnd: async () => {} };
-      const outcome = await runLoad(server.url, connectRawClients2025, identity.users, shape, hooks, () => {});
-      // A task counts once its result was read and named its own document.
-      assert.ok(outcome.recorder.completed > 0, 'no task completed in the window');
-      assert.deepEqual(outcome.recorder.errorKinds(), []);
-      assert.ok(outcome.recorder.probes > 0);
-      assert.equal(outcome.recorder.probesRefused, outcome.recorder.probes);
-      assert.equal(outcome.recorder.crossTenantReads, 0);
-      assert.equal(outcome.unfinishedLoops, 0);
+      const { recorder } = await driveShortLoad(fixture, start, connectRawClients2025);
+      assert.equal(recorder.probesRefused, recorder.probes);
+      assert.equal(recorder.crossTenantReads, 0);
     });
   });
 }
