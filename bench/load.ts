@@ -6,19 +6,22 @@ import { verifyAuditLog } from '../src/audit/index.js';
 import { registerCleanup } from './lib/cleanup.js';
 import { UsageError } from './lib/args.js';
 import { startServerChild } from './load/child.js';
-import { loadUsage, parseLoadFlags, type LoadFlags } from './load/flags.js';
-import { runLoad, type LoadShape } from './load/generator.js';
+import { clientKind, loadUsage, parseLoadFlags, type ClientKind, type LoadFlags } from './load/flags.js';
+import { runLoad, type ConnectClients, type LoadShape } from './load/generator.js';
 import { createIdentity, type RunIdentity } from './load/identity.js';
 import { isGuarded, type ServerMode, type ServerStats } from './load/protocol.js';
 import { connectClients } from './load/clients.js';
 import { connectClients2026 } from './load/clients-2026.js';
+import { connectRawClients2025 } from './load/clients-raw-2025.js';
 import { formatTables2026, json2026 } from './load/report-2026.js';
 import { configResult, formatJson, formatTables, type ConfigResult } from './load/report.js';
+import { pairVerdict } from './load/verdict.js';
 
 /**
  * `npm run bench -- load`: many clients against a real host over Streamable HTTP on 127.0.0.1, each server in
- * a child process of its own. On 2025-11-25: SDK clients, taskguard (policy, binding, audit) against the SDK's
- * stock task support. On 2026-07-28: raw-HTTP clients, createTasksExtension on the SDK v2 server against the
+ * a child process of its own. On 2025-11-25: SDK clients (raw-HTTP ones above 50 clients, where SDK clients
+ * would saturate the generator), taskguard (policy, binding, audit) against the SDK's stock task support.
+ * On 2026-07-28: raw-HTTP clients, createTasksExtension on the SDK v2 server against the
  * same v2 server with tasks written by hand. Reports tasks/s, per-request latency, errors, and cross-tenant
  * reads found by probing.
  */
@@ -54,7 +57,9 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
   const cpus = os.cpus();
   log(`machine: ${cpus.length} cpus (${cpus[0]?.model.trim() ?? 'unknown'}), node ${process.version}`);
   const identity = await createIdentity(flags.users, flags.tenants, TOKEN_LIFETIME_S);
+  const client = clientKind(flags);
   log(`${flags.users} users over ${flags.tenants} tenants, ES256 tokens with scopes docs:convert reports:read; ${flags.clients} clients`);
+  log(`2025-11-25 clients: ${client === 'sdk' ? 'the SDK\'s Client' : 'raw HTTP (bench/load/clients-raw-2025.ts)'} (--client ${flags.client}); 2026-07-28 clients: raw HTTP; guard ON task store: ${flags.store}${flags.store === 'sqlite' ? ' (the stock servers have no durable store: theirs is the SDK\'s InMemoryTaskStore)' : ''}`);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'taskguard-load-'));
   const removeState = (): void => rmSync(stateDir, { recursive: true, force: true });
   const unregister = registerCleanup(removeState);
@@ -74,6 +79,7 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
   };
   // One audit log per guarded configuration, each verified on its own.
   const auditFiles: Partial<Record<ServerMode, string>> = { 'guard-on': path.join(stateDir, 'audit.jsonl'), 'guard-on-2026': path.join(stateDir, 'audit-2026.jsonl') };
+  const storeFiles: Partial<Record<ServerMode, string>> = flags.store === 'sqlite' ? { 'guard-on': path.join(stateDir, 'tasks.db'), 'guard-on-2026': path.join(stateDir, 'tasks-2026.db') } : {};
   const pairs: [ServerMode, ServerMode][] = [['guard-off', 'guard-on'], ...(flags['skip-2026'] ? [] : [['guard-off-2026', 'guard-on-2026'] as [ServerMode, ServerMode]])];
   const order = pairs.flatMap((pair) => (flags['guard-first'] ? [...pair].reverse() : pair));
   const results = new Map<ServerMode, ConfigResult>();
@@ -82,7 +88,10 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
     for (const [i, mode] of order.entries()) {
       if (i > 0) await sleep(1000); // let the previous child's sockets and memory go
       const auditFile = auditFiles[mode];
-      results.set(mode, await runConfiguration(mode, identity, shape, { seed: flags.seed, ...(auditFile ? { auditFile } : {}), ...(mode === 'guard-on' && profileDir ? { profileDir } : {}) }));
+      const storeFile = storeFiles[mode];
+      results.set(mode, await runConfiguration(mode, identity, shape, {
+        seed: flags.seed, client, ...(auditFile ? { auditFile } : {}), ...(storeFile ? { storeFile } : {}), ...(mode === 'guard-on' && profileDir ? { profileDir } : {}),
+      }));
     }
     for (const mode of results.keys()) {
       const auditFile = auditFiles[mode];
@@ -104,14 +113,18 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
   const audit = audits.get('guard-on');
   if (profileDir) log(`CPU profile of the guard-ON server in ${profileDir}/ (open in Chrome DevTools or speedscope)`);
   console.log('');
-  console.log(formatTables(on, off));
-  if (on2026 && off2026) console.log(`\n${formatTables2026(on2026, off2026)}`);
+  const verdict = pairVerdict(on, off, { wire: '2025-11-25', client, store: flags.store, clients: flags.clients });
+  const verdict2026 = on2026 && off2026 ? pairVerdict(on2026, off2026, { wire: '2026-07-28', client: 'raw', store: flags.store, clients: flags.clients }) : undefined;
+  console.log(formatTables(on, off, verdict));
+  if (on2026 && off2026 && verdict2026) console.log(`\n${formatTables2026(on2026, off2026, verdict2026)}`);
   const audit2026 = audits.get('guard-on-2026');
-  const extra = on2026 && off2026 ? { ...json2026(on2026, off2026), v2026_guard_on_audit_records: audit2026?.records ?? null, v2026_guard_on_audit_verified: audit2026?.verified ?? null } : {};
-  console.log(formatJson(on, off, {
+  const extra = on2026 && off2026 && verdict2026
+    ? { ...json2026(on2026, off2026, verdict2026), v2026_guard_on_audit_records: audit2026?.records ?? null, v2026_guard_on_audit_verified: audit2026?.verified ?? null }
+    : {};
+  console.log(formatJson(on, off, verdict, {
     seconds: flags.seconds, warmupSeconds: flags.warmup, clients: flags.clients, users: flags.users, tenants: flags.tenants,
     seed: flags.seed, probeShare: shape.probeShare, node: process.version, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    auditRecords: audit?.records, auditVerified: audit?.verified,
+    auditRecords: audit?.records, auditVerified: audit?.verified, client, store: flags.store,
   }, extra));
   // A run with errors, a cross-tenant read under the guard, or a broken audit chain is not a valid measurement.
   // (The hand-written 2026 server's cross-tenant reads are its finding, not a failure of the run.)
@@ -119,11 +132,25 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
   return [...results.values()].every(valid) && [...audits.values()].every((a) => a.verified) && audits.size === pairs.length ? 0 : 1;
 }
 
-async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: LoadShape, options: { auditFile?: string; seed: number; profileDir?: string }): Promise<ConfigResult> {
+/** The clients of a configuration: its wire's, and on 2025-11-25 the kind the run chose. */
+function connectorFor(mode: ServerMode, client: ClientKind): ConnectClients {
+  if (mode === 'guard-on-2026' || mode === 'guard-off-2026') return connectClients2026;
+  return client === 'sdk' ? connectClients : connectRawClients2025;
+}
+
+interface ConfigurationOptions {
+  seed: number;
+  client: ClientKind;
+  auditFile?: string;
+  storeFile?: string;
+  profileDir?: string;
+}
+
+async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: LoadShape, options: ConfigurationOptions): Promise<ConfigResult> {
   const say = (line: string): void => log(`${mode}: ${line}`);
-  const connect = mode === 'guard-on' || mode === 'guard-off' ? connectClients : connectClients2026;
+  const connect = connectorFor(mode, options.client);
   const child = await startServerChild(
-    { mode, publicJwk: identity.publicJwk, seed: options.seed, ...(options.auditFile ? { auditFile: options.auditFile } : {}) },
+    { mode, publicJwk: identity.publicJwk, seed: options.seed, ...(options.auditFile ? { auditFile: options.auditFile } : {}), ...(options.storeFile ? { storeFile: options.storeFile } : {}) },
     options.profileDir ? { cpuProfDir: options.profileDir } : {},
   );
   say(`server pid ${child.pid} at ${child.url}`);

@@ -51,3 +51,36 @@ export function flagHelp<K extends string>(flags: IntFlags<K>): string {
     .map(([name, flag]) => `  --${name.padEnd(16)} ${flag.help} (default ${flag.default})`)
     .join('\n');
 }
+
+/** A flag with one of a few values: `--name value`. */
+export interface ChoiceFlag<V extends string> {
+  choices: readonly V[];
+  default: V;
+  help: string;
+}
+
+/**
+ * Takes the `--name value` (or `--name=value`) pairs of `flags` out of `args`, so the rest can go to
+ * parseIntFlags; a value outside the flag's choices, or a missing one, is a usage error.
+ */
+export function takeChoiceFlags<F extends Readonly<Record<string, ChoiceFlag<string>>>>(args: readonly string[], flags: F): { values: { [K in keyof F]: F[K]['choices'][number] }; rest: string[] } {
+  const values = Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, flag.default])) as Record<string, string>;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const [name, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]) : ['', undefined];
+    const flag = Object.hasOwn(flags, name) ? flags[name] : undefined;
+    if (!flag) {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || !flag.choices.includes(value)) throw new UsageError(`--${name} wants one of ${flag.choices.join(', ')}, got ${String(value)}`);
+    values[name] = value;
+  }
+  return { values: values as { [K in keyof F]: F[K]['choices'][number] }, rest };
+}
+
+export function choiceHelp(flags: Readonly<Record<string, ChoiceFlag<string>>>): string {
+  return Object.entries(flags).map(([name, flag]) => `  --${name.padEnd(16)} ${flag.help}: ${flag.choices.join(' | ')} (default ${flag.default})`).join('\n');
+}

@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAME } from './convert.js';
 import type { User } from './identity.js';
 import type { LoadClient, PolledTask } from './clients.js';
+import { post, rpcResult } from './raw-http.js';
 
 const REVISION = '2026-07-28';
 const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -13,13 +14,6 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
   'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS_EXTENSION]: {} } },
 };
-
-/** A JSON-RPC error answer, with its code, as the 2025 client's McpError carries one. */
-export class RpcReplyError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(`rpc error ${code}: ${message}`);
-  }
-}
 
 /**
  * Raw-HTTP 2026-07-28 clients: each one keep-alive connection of its own (as an SDK client holds one), POSTing
@@ -38,30 +32,15 @@ function rawClient(url: URL, user: User, index: number): LoadClient & { discover
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let closed = false;
   let nextId = 1;
-  const rpc = (method: string, params: Record<string, unknown>, name: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> => {
-    if (closed) return Promise.reject(new Error('client closed'));
-    const body = JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: ENVELOPE } });
-    return new Promise((resolve, reject) => {
-      const req = request(url, {
-        method: 'POST', agent, timeout: timeoutMs,
-        headers: {
-          'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${user.token}`,
-          'content-length': Buffer.byteLength(body), 'mcp-protocol-version': REVISION, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}),
-        },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => void (text += chunk)).on('end', () => {
-          try {
-            resolve(answerOf(res.statusCode ?? 0, res.headers['content-type'], text));
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+  const rpc = async (method: string, params: Record<string, unknown>, name: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> => {
+    if (closed) throw new Error('client closed');
+    const id = nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: ENVELOPE } });
+    const reply = await post(url, agent, {
+      'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${user.token}`,
+      'mcp-protocol-version': REVISION, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}),
+    }, body, timeoutMs, method);
+    return rpcResult(reply, id);
   };
   return {
     index,
@@ -83,16 +62,4 @@ function rawClient(url: URL, user: User, index: number): LoadClient & { discover
       agent.destroy();
     },
   };
-}
-
-function answerOf(status: number, contentType: string | undefined, text: string): Record<string, unknown> {
-  // The handler answers JSON unless it sends something before the result (then one SSE stream).
-  const json = contentType?.startsWith('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).at(-1)
-    : text;
-  if (!json) throw new Error(`http ${status} without a JSON-RPC answer`);
-  const message = JSON.parse(json) as { result?: Record<string, unknown>; error?: { code: number; message: string } };
-  if (message.error) throw new RpcReplyError(message.error.code, message.error.message);
-  if (!message.result) throw new Error(`http ${status}: no result in the answer`);
-  return message.result;
 }

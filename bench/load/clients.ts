@@ -12,7 +12,7 @@ export interface PolledTask {
   result?: CallToolResult;
 }
 
-/** One load client authenticated as one user: an SDK client on its own session (2025-11-25), or a raw-HTTP one (2026-07-28). */
+/** One load client authenticated as one user: an SDK or raw-HTTP client on its own session (2025-11-25), or a raw-HTTP one (2026-07-28). */
 export interface LoadClient {
   index: number;
   user: User;
@@ -26,18 +26,24 @@ export interface LoadClient {
 const CONNECT_CONCURRENCY = 20;
 
 /**
- * Connects `count` clients, user i % users.length each, `concurrency` at a time (200 initialize handshakes
- * at once would measure connection setup, which is not what this run is about). Transport errors (a broken
- * SSE stream, say) go to `onTransportError`.
+ * Connects `count` SDK clients, user i % users.length each. Transport errors (a broken SSE stream, say) go to
+ * `onTransportError`.
  */
-export async function connectClients(url: string, users: readonly User[], count: number, onTransportError: (err: Error) => void, concurrency = CONNECT_CONCURRENCY): Promise<LoadClient[]> {
+export function connectClients(url: string, users: readonly User[], count: number, onTransportError: (err: Error) => void): Promise<LoadClient[]> {
+  return connectPool(count, (index) => connectOne(url, users[index % users.length] as User, index, onTransportError));
+}
+
+/**
+ * Opens `count` clients, `concurrency` at a time (200 initialize handshakes at once would measure connection
+ * setup, which is not what this run is about); closes those it opened when one fails.
+ */
+export async function connectPool(count: number, open: (index: number) => Promise<LoadClient>, concurrency = CONNECT_CONCURRENCY): Promise<LoadClient[]> {
   const clients: LoadClient[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      const user = users[index % users.length] as User;
-      clients[index] = await connectOne(url, user, index, onTransportError);
+      clients[index] = await open(index);
     }
   };
   try {

@@ -5,16 +5,16 @@ import { countedConverter } from './counted-tool.js';
 import { convertShape, TOOL_DESCRIPTION, TOOL_NAME } from './convert.js';
 import { startFront2026 } from './front-2026.js';
 import { openGuardParts } from './guard-parts.js';
-import type { RunningServer } from './server.js';
+import { DRAIN_MS, type RunningServer } from './server.js';
 
 /**
  * guard ON on 2026-07-28: the README's "Embedding in a v2 server". createTasksExtension over the same policy
  * and file audit log as the 2025 guard, attached to a fresh McpServer per request; the HTTP front asks its
  * preflight (a step-up would be the RFC 9470 401) before handing the request to the v2 handler.
  */
-export async function startGuarded2026Server(options: { publicJwk: JWK; seed: number; auditFile: string }): Promise<RunningServer> {
-  const parts = await openGuardParts(options.auditFile);
-  const tasks = createTasksExtension({ decider: parts.decider, audit: parts.audit });
+export async function startGuarded2026Server(options: { publicJwk: JWK; seed: number; auditFile: string; storeFile?: string }): Promise<RunningServer> {
+  const parts = await openGuardParts(options.auditFile, options.storeFile);
+  const tasks = createTasksExtension({ decider: parts.decider, audit: parts.audit, store: parts.store });
   await tasks.guard.ready();
   const tool = countedConverter(options.seed);
   // The guard validated args against convertShape before calling.
@@ -34,7 +34,9 @@ export async function startGuarded2026Server(options: { publicJwk: JWK; seed: nu
     async close() {
       tasks.guard.close();
       await front.close();
-      await parts.audit.close();
+      // Stopped tasks record their final status before the store under them closes.
+      await tasks.guard.drained(DRAIN_MS);
+      await parts.close();
     },
   };
 }

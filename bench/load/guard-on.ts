@@ -7,15 +7,15 @@ import { countedConverter } from './counted-tool.js';
 import { convertShape, TOOL_DESCRIPTION, TOOL_NAME } from './convert.js';
 import { openGuardParts } from './guard-parts.js';
 import { AUDIENCE, ISSUER } from './identity.js';
-import type { RunningServer } from './server.js';
+import { DRAIN_MS, type RunningServer } from './server.js';
 
 /**
  * guard ON: the committed policy through loadDecider, a real file audit log (fsync 'interval'), the guard,
  * and createHttpHost with a real ES256 verifier. The tool is registered through the guard.
  */
-export async function startGuardedServer(options: { publicJwk: JWK; seed: number; auditFile: string }): Promise<RunningServer> {
-  const parts = await openGuardParts(options.auditFile);
-  const guard = createTaskguard({ decider: parts.decider, audit: parts.audit });
+export async function startGuardedServer(options: { publicJwk: JWK; seed: number; auditFile: string; storeFile?: string }): Promise<RunningServer> {
+  const parts = await openGuardParts(options.auditFile, options.storeFile);
+  const guard = createTaskguard({ decider: parts.decider, audit: parts.audit, store: parts.store });
   const tool = countedConverter(options.seed);
   // The guard validated args against convertShape before calling.
   guard.registerTool(TOOL_NAME, { description: TOOL_DESCRIPTION, inputSchema: convertShape }, (args, ctx) => tool.run(args as { doc: string; bytes: number }, ctx.signal));
@@ -29,7 +29,9 @@ export async function startGuardedServer(options: { publicJwk: JWK; seed: number
     async close() {
       guard.close();
       await host.close();
-      await parts.audit.close();
+      // Stopped tasks record their final status before the store under them closes.
+      await guard.drained(DRAIN_MS);
+      await parts.close();
     },
   };
 }

@@ -18,6 +18,8 @@ export interface ServerConfig {
   seed: number;
   /** guard-on modes only: where the file audit log goes (a temp dir the parent removes). */
   auditFile?: string;
+  /** guard-on modes only: the SQLite task store's file (in the same temp dir); absent, the memory store. */
+  storeFile?: string;
 }
 
 export type ParentMessage =

@@ -40,11 +40,11 @@ async function start(config: ServerConfig): Promise<RunningServer> {
   const auditFile = config.auditFile ?? '';
   switch (config.mode) {
     case 'guard-on':
-      return startGuardedServer({ ...base, auditFile });
+      return startGuardedServer({ ...base, auditFile, ...(config.storeFile ? { storeFile: config.storeFile } : {}) });
     case 'guard-off':
       return startStockServer(base);
     case 'guard-on-2026':
-      return startGuarded2026Server({ ...base, auditFile });
+      return startGuarded2026Server({ ...base, auditFile, ...(config.storeFile ? { storeFile: config.storeFile } : {}) });
     case 'guard-off-2026':
       return startHandWrittenServer(base);
   }

@@ -115,7 +115,7 @@ async function probe(client: LoadClient, taskId: string, options: { timeout: num
     else recorder.error('probe', new Error('probe answered with a different task'));
   } catch (err) {
     recorder.sample('probe', t0, performance.now());
-    // Both clients' errors carry the JSON-RPC code (McpError, RpcReplyError).
+    // Both clients' errors carry the JSON-RPC code (McpError, RpcReplyError in raw-http.ts).
     if ((err as { code?: unknown }).code === ErrorCode.InvalidParams) recorder.probesRefused += 1;
     else if (!ctx.stop.stopped) recorder.error('probe', err);
   }
