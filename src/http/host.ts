@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { principalFromAuthInfo, principalKey } from '../identity/principal.js';
 import type { Taskguard } from '../wire/v2025/taskguard.js';
 import type { StepUpObligation } from '../decision/types.js';
@@ -14,7 +14,8 @@ import { authenticate } from './bearer.js';
 import { readJsonBody } from './body.js';
 // A type only: a host without the 2026 leg never loads @modelcontextprotocol/server (an optional peer).
 import type { ModernLeg } from './modern-leg.js';
-import { postGate } from './post-gates.js';
+import { isInitializeMessage, postGate } from './post-gates.js';
+import { isPlainMessage } from './plain-message.js';
 import { serveHealth, type ReadinessChecks } from './health.js';
 import { serveMetrics, type MetricsSource } from '../metrics/endpoint.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
@@ -143,7 +144,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       if (Array.isArray(body)) return sendError(res, 400, -32600, 'json-rpc batches are not supported');
       if (options.modern?.claims(req, body)) return serveModern(options.modern, req, res, body, auth.authInfo, seen.id);
       // Valid json that is no json-rpc message is an invalid request; the SDK would call it a parse error.
-      const message = JSONRPCMessageSchema.safeParse(body);
+      const message = isPlainMessage(body) ? { success: true as const } : JSONRPCMessageSchema.safeParse(body);
       if (!message.success) {
         // A well-formed request whose params the SDK's schema refuses (a `_meta.progressToken` of 1.5, say) is
         // invalid params; anything else is not a message at all.
@@ -170,7 +171,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       }
       return session.value.handleRequest(req, res, body);
     }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
+    if (req.method !== 'POST' || !isInitializeMessage(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
 
     const place = sessions.reserve(owner);
     if (!place.ok) return sendSessionRefusal(res, place, seen.id);

@@ -2,6 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
+/**
+ * isInitializeRequest, asked only of a message whose method is initialize: the SDK's zod guard costs a
+ * failed parse for every other POST of a session, which is nearly all of them.
+ */
+export function isInitializeMessage(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'initialize' && isInitializeRequest(body);
+}
+
 export interface GateRefusal {
   status: number;
   code: number;
@@ -26,6 +34,6 @@ export function postGate(req: IncomingMessage, body: unknown, inSession: boolean
   if (inSession && version !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(String(version))) {
     return { status: 400, code: -32000, message: `unsupported protocol version (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})` };
   }
-  if (inSession && isInitializeRequest(body)) return { status: 400, code: -32600, message: 'invalid request: server already initialized' };
+  if (inSession && isInitializeMessage(body)) return { status: 400, code: -32600, message: 'invalid request: server already initialized' };
   return undefined;
 }

@@ -49,7 +49,10 @@ export function screenAnswers(guard: Guard, transport: Transport, asked: AskedQu
   };
   const deliver = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    const id = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+    // Nearly every message is a request or a notification (it has a method): those pass without the SDK's zod
+    // guards. A response still gets exactly the SDK's test, so only what the SDK would take as the answer
+    // consumes the question's id (a malformed look-alike must not use it up and let the real one through).
+    const id = !('method' in message) && (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) ? message.id : undefined;
     const taskId = id === undefined ? undefined : asked.take(id);
     if (taskId === undefined) return deliver?.(message, extra);
     void guard.admitAnswer(taskId, principalFromAuthInfo(extra?.authInfo)).then((admitted) => {
@@ -59,7 +62,8 @@ export function screenAnswers(guard: Guard, transport: Transport, asked: AskedQu
 }
 
 function relatedTaskOf(message: JSONRPCMessage): string | undefined {
-  if (!isJSONRPCRequest(message) || message.method !== 'elicitation/create') return undefined;
+  // Checked by method first: most of what a server sends is responses, which need no schema test.
+  if (!('method' in message) || message.method !== 'elicitation/create' || !isJSONRPCRequest(message)) return undefined;
   const meta = isRecord(message.params) ? message.params['_meta'] : undefined;
   const related = isRecord(meta) ? meta[RELATED_TASK_META_KEY] : undefined;
   const taskId = isRecord(related) ? related['taskId'] : undefined;
