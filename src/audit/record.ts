@@ -176,12 +176,20 @@ export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord 
   r['time_ms'] = ctx.timeMs;
   r['tool'] = nullableText(entry.tool, 'tool');
   if (decision && entry.wire !== undefined) r['wire'] = wireOf(entry.wire);
-  r['hash'] = sha256Hex(JSON.stringify(r));
+  const hashed = JSON.stringify(r);
+  const hash = sha256Hex(hashed);
+  r['hash'] = hash;
   // Frozen by hand: the principal and the reasons are the only nested values.
   if (r['principal'] !== null) Object.freeze(r['principal']);
   Object.freeze(r['reasons']);
-  return Object.freeze(r) as unknown as AuditRecord;
+  const record = Object.freeze(r) as unknown as AuditRecord;
+  // The line is the hashed text with "hash" appended (set last, it serialises last): no second stringify.
+  lines.set(record, `${hashed.slice(0, -1)},"hash":"${hash}"}`);
+  return record;
 }
+
+/** Each built record's line, made with its hash (see buildRecord). */
+const lines = new WeakMap<object, string>();
 
 function checkDecision(entry: AuditEntry): void {
   if (entry.event !== undefined || entry.status !== undefined || entry.status_message !== undefined) {
@@ -219,7 +227,7 @@ export function hashRecord(record: object): string {
 
 /** One line of the log file, without its newline. */
 export function recordLine(record: AuditRecord): string {
-  return JSON.stringify(record);
+  return lines.get(record) ?? JSON.stringify(record);
 }
 
 function principalOf(value: AuditPrincipalInput | null | undefined): AuditPrincipal | null {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { openAuditLog } from '../../src/audit/open.js';
-import { GENESIS_HASH, MAX_FIELD_CHARS, MAX_REASONS, buildRecord, hashRecord, type AuditEntry, type AuditPrincipalInput } from '../../src/audit/record.js';
+import { GENESIS_HASH, MAX_FIELD_CHARS, MAX_REASONS, buildRecord, hashRecord, recordLine, type AuditEntry, type AuditPrincipalInput } from '../../src/audit/record.js';
 import { canonicalJson, sha256Hex } from '../../src/util/digest.js';
 import { isTaskguardError } from '../../src/errors.js';
 import { REVISION, alice, decision, lifecycle, tempLogFile } from './helpers.js';
@@ -45,6 +45,7 @@ describe('audit records', () => {
       const { hash, ...rest } = r;
       const line = JSON.stringify(r);
       assert.equal(line, `${canonicalJson(rest).slice(0, -1)},"hash":${JSON.stringify(hash)}}`);
+      assert.equal(recordLine(r), line, 'the line kept from the build is the record\'s JSON');
       assert.equal(hash, sha256Hex(canonicalJson(rest)));
     }
   });
