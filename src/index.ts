@@ -19,6 +19,14 @@ export { createTaskguard, type Taskguard, type TaskguardOptions } from './wire/v
 export type { ToolContext, ToolHandler, ToolResult, TaskControl, GuardedToolConfig, InputQuestion, InputAnswer } from './guard/tools.js';
 export type { InputRounds, InputRequest, RoundState } from './guard/rounds.js';
 export { createGuard, SHUTDOWN_MESSAGE, type Guard, type GuardOptions } from './guard/guard.js';
+export type { GuardObserver, ObservedDecision, ObservedRefusal } from './guard/observer.js';
+export { SwappablePolicy, fixedPolicy, type PolicyHandle } from './decision/policy-handle.js';
+export { PolicyActivator, type ActivationOutcome, type ActivationTrigger, type ActivatorOptions } from './activation/activator.js';
+export { loadCandidate, smokeTest, type PolicySource } from './activation/candidate.js';
+export { watchPolicyFiles, type PolicyFileWatch } from './activation/file-watch.js';
+export { ShadowObserver, type ShadowDisagreement, type ShadowOptions, type ShadowStats } from './shadow/shadow-observer.js';
+export { compareDecisions, type Disagreement } from './shadow/compare.js';
+export { readDecisionEvents, replay, type ReplayReport, type ReplayDifference } from './shadow/replay.js';
 export { GuardDenial, isGuardDenial, type Denial } from './guard/denials.js';
 export { policyViewOf, type PolicyView, type TaskSupport } from './guard/policy-view.js';
 export type { GuardAuditEntry, GuardAuditSink } from './guard/audit-port.js';

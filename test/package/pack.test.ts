@@ -29,6 +29,7 @@ const ENTRIES: Record<string, { exports: string; drivers?: readonly string[] }> 
   'taskguard/audit/postgres': { exports: 'openPostgresAuditTable' },
   'taskguard/http': { exports: 'createHttpHost' },
   'taskguard/v2': { exports: 'createTasksExtension' },
+  'taskguard/operations': { exports: 'TaskguardMetrics' },
 };
 
 /** What the tarball may hold besides package.json, README and licence files. */
