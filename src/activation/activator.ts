@@ -50,7 +50,8 @@ export class PolicyActivator {
   /** Loads a candidate with `load` and activates it if it passes; never throws. */
   activate(trigger: ActivationTrigger, load: () => Promise<Decider>): Promise<ActivationOutcome> {
     const run = this.#queue.then(() => this.#activate(trigger, load));
-    this.#queue = run;
+    // Whatever one activation does, the next still runs.
+    this.#queue = run.catch(() => undefined);
     return run;
   }
 
@@ -80,7 +81,11 @@ export class PolicyActivator {
       }
       outcome = { kind: 'refused', error };
     }
-    this.#options.onOutcome?.(outcome, trigger);
+    try {
+      this.#options.onOutcome?.(outcome, trigger);
+    } catch (err) {
+      log(`policy activation outcome not reported: ${describeError(err)}`);
+    }
     return outcome;
   }
 
