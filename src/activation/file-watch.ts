@@ -28,7 +28,8 @@ export function watchPolicyFiles(paths: readonly string[], reload: () => Promise
       return;
     }
     running = true;
-    void reload().finally(() => {
+    // A reload that fails is the caller's to report; it must not become an unhandled rejection here.
+    void reload().catch((err: unknown) => options.onError(err instanceof Error ? err : new Error(String(err)))).finally(() => {
       running = false;
       if (again && !closed) {
         again = false;
