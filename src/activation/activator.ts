@@ -43,19 +43,22 @@ export class PolicyActivator {
   }
 
   /** Records the snapshot the host started with: the first activation of the log's life under this host. */
-  started(): void {
-    this.#record('activated', 'start', this.#options.handle.current());
+  started(source?: string): void {
+    this.#record('activated', 'start', this.#options.handle.current(), { source });
   }
 
-  /** Loads a candidate with `load` and activates it if it passes; never throws. */
-  activate(trigger: ActivationTrigger, load: () => Promise<Decider>): Promise<ActivationOutcome> {
-    const run = this.#queue.then(() => this.#activate(trigger, load));
+  /**
+   * Loads a candidate with `load` and activates it if it passes; never throws. `source` says where the
+   * candidate came from, for the audit record (paths, a service's url and ETag; never a credential).
+   */
+  activate(trigger: ActivationTrigger, load: () => Promise<Decider>, source?: string): Promise<ActivationOutcome> {
+    const run = this.#queue.then(() => this.#activate(trigger, load, source));
     // Whatever one activation does, the next still runs.
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #activate(trigger: ActivationTrigger, load: () => Promise<Decider>): Promise<ActivationOutcome> {
+  async #activate(trigger: ActivationTrigger, load: () => Promise<Decider>, source: string | undefined): Promise<ActivationOutcome> {
     const { handle, log } = this.#options;
     const live = handle.current();
     let outcome: ActivationOutcome;
@@ -66,7 +69,7 @@ export class PolicyActivator {
         log(`policy unchanged (${trigger}): ${revisions(live)}`);
       } else {
         // Recorded before the swap: an activation the audit log cannot take never serves a decision.
-        this.#record('activated', trigger, candidate);
+        this.#record('activated', trigger, candidate, { source, previous: live });
         for (const err of handle.swap(candidate)) log(`policy activated, but a listener failed: ${describeError(err)}`);
         log(`policy activated (${trigger}): ${revisions(candidate)}, was ${revisions(live)}`);
         outcome = { kind: 'activated', decider: candidate };
@@ -75,7 +78,7 @@ export class PolicyActivator {
       const error = describeError(err);
       log(`policy candidate refused (${trigger}), still serving ${revisions(live)}: ${error}`);
       try {
-        this.#record('refused', trigger, live, error);
+        this.#record('refused', trigger, live, { source, error });
       } catch (auditErr) {
         log(`policy refusal not recorded: ${describeError(auditErr)}`);
       }
@@ -89,10 +92,14 @@ export class PolicyActivator {
     return outcome;
   }
 
-  #record(event: PolicyEvent, trigger: ActivationTrigger, serving: Decider, error?: string): void {
+  #record(event: PolicyEvent, trigger: ActivationTrigger, serving: Decider, extra: { source?: string | undefined; error?: string; previous?: Decider } = {}): void {
+    const { source, error, previous } = extra;
     this.#options.audit?.append({
       kind: 'policy', event, principal: null, task_id: null, tool: null, reasons: [trigger],
-      policy_revision: serving.revision, data_revision: serving.dataRevision, ...(error !== undefined ? { error } : {}),
+      policy_revision: serving.revision, data_revision: serving.dataRevision,
+      ...(error !== undefined ? { error } : {}),
+      ...(source !== undefined ? { source } : {}),
+      ...(previous ? { previous_policy_revision: previous.revision, previous_data_revision: previous.dataRevision } : {}),
     });
   }
 }

@@ -102,7 +102,7 @@ class BundlePoller implements BundleService {
     this.#persisted = persisted;
     this.initial = initial;
     this.#etag = etag;
-    this.#url = `${options.config.url.replace(/\/+$/, '')}/${options.config.resource.replace(/^\/+/, '')}`;
+    this.#url = bundleUrlOf(options.config);
   }
 
   async start(activator: PolicyActivator): Promise<void> {
@@ -169,7 +169,7 @@ class BundlePoller implements BundleService {
     } catch (err) {
       // An answer too large to read is a candidate like any other: refused, logged and recorded as one.
       if (err instanceof TaskguardError && err.code === 'bundle_invalid') {
-        return this.#done(await activator.activate('service', () => Promise.reject(err)), 'refused', sentEtag);
+        return this.#done(await activator.activate('service', () => Promise.reject(err), `service ${describeUrl(this.#url)}`), 'refused', sentEtag);
       }
       const error = describeError(err);
       this.#reachable = false;
@@ -187,7 +187,8 @@ class BundlePoller implements BundleService {
     if (response.kind === 'not_modified') return this.#done({ kind: 'unchanged', decider: activator.current() }, 'not_modified', sentEtag, held);
 
     const incoming = await this.#persisted.receive(response.bytes);
-    const outcome = await activator.activate('service', () => loadCandidate({ bundle: incoming, verification: this.#options.verification }));
+    const source = `service ${describeUrl(this.#url)}, etag ${response.etag ?? 'none'}`;
+    const outcome = await activator.activate('service', () => loadCandidate({ bundle: incoming, verification: this.#options.verification }), source);
     if (outcome.kind === 'refused') {
       // The ETag stays that of the bundle serving, so the next poll fetches the service's bundle again
       // rather than being told 304 about a bundle that never went live (OPA issue 2220).
@@ -231,4 +232,9 @@ function requestHeaders(config: BundleServiceConfig, env: Readonly<Record<string
   for (const [header, name] of Object.entries(config.headersEnv)) headers[header.toLowerCase()] = read(name, `policy.service.headers_env.${header}`);
   if (config.bearer) headers['authorization'] = `${config.bearer.scheme} ${read(config.bearer.tokenEnv, 'policy.service.credentials.bearer.token_env')}`;
   return headers;
+}
+
+/** The bundle's url: the service's url and the bundle's resource below it. */
+export function bundleUrlOf(config: { url: string; resource: string }): string {
+  return `${config.url.replace(/\/+$/, '')}/${config.resource.replace(/^\/+/, '')}`;
 }

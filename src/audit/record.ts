@@ -63,6 +63,11 @@ export interface AuditEntry {
   status_message?: string;
   /** decision: the protocol generation that carried the request (absent for the guard's own refusals). */
   wire?: Wire;
+  /** policy: where the candidate came from (files, a bundle service with its ETag), one line. */
+  source?: string;
+  /** policy, activated: the revisions of the snapshot it replaced. */
+  previous_policy_revision?: string;
+  previous_data_revision?: string;
   /** Falls back to the log's `policyRevision`. */
   policy_revision?: string;
   /** Falls back to the log's `dataRevision`. */
@@ -117,6 +122,11 @@ export interface LifecycleRecord extends AuditRecordBase {
 export interface PolicyRecord extends AuditRecordBase {
   readonly kind: 'policy';
   readonly event: PolicyEvent;
+  /** Where the candidate came from: files (bundle and data paths), or a bundle service (url and ETag). */
+  readonly source?: string;
+  /** activated: the snapshot it replaced (absent at start). */
+  readonly previous_policy_revision?: string;
+  readonly previous_data_revision?: string;
 }
 
 export type AuditRecord = DecisionRecord | LifecycleRecord | PolicyRecord;
@@ -166,9 +176,12 @@ export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord 
   if (decision || entry.op !== undefined) r['op'] = operationOf(entry.op);
   r['policy_revision'] = requiredText(entry.policy_revision ?? ctx.policyRevision, 'policy_revision');
   r['prev_hash'] = ctx.prevHash;
+  if (kind === 'policy' && entry.previous_data_revision !== undefined) r['previous_data_revision'] = requiredText(entry.previous_data_revision, 'previous_data_revision');
+  if (kind === 'policy' && entry.previous_policy_revision !== undefined) r['previous_policy_revision'] = requiredText(entry.previous_policy_revision, 'previous_policy_revision');
   r['principal'] = principalOf(entry.principal);
   r['reasons'] = reasonsOf(entry.reasons);
   r['seq'] = ctx.seq;
+  if (kind === 'policy' && entry.source !== undefined) r['source'] = requiredText(entry.source, 'source');
   if (!decision && entry.status !== undefined) r['status'] = entry.status;
   if (!decision && entry.status_message !== undefined) r['status_message'] = requiredText(entry.status_message, 'status_message');
   r['task_id'] = nullableText(entry.task_id, 'task_id');

@@ -12,7 +12,8 @@ import type { HostConfig } from '../config/host-config.js';
 import { PolicyActivator, type ActivationOutcome } from '../activation/activator.js';
 import { loadCandidate } from '../activation/candidate.js';
 import { watchPolicyFiles } from '../activation/file-watch.js';
-import { openBundleService } from '../activation/bundle-service.js';
+import { bundleUrlOf, openBundleService } from '../activation/bundle-service.js';
+import { describeUrl } from '../activation/bundle-service-request.js';
 import { NO_POLICY } from '../activation/no-policy.js';
 import type { Decider } from '../decision/engine.js';
 import { SwappablePolicy } from '../decision/policy-handle.js';
@@ -77,6 +78,10 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
   // The same checks a reload makes; configured keys mean a signature is required: an unsigned or tampered
   // bundle stops the host here, as it is refused on a reload later.
   const loadFromFiles = (): Promise<Decider> => loadCandidate(config.policy);
+  // Where the policy comes from, as each policy audit record says (paths and a url only, never a credential).
+  const policySource = config.policy.service
+    ? `service ${describeUrl(bundleUrlOf(config.policy.service))} (the persisted bundle)`
+    : `files: bundle ${config.policy.bundle ?? 'bundled default'}${config.policy.data ? `, data ${config.policy.data}` : ''}`;
   // With a bundle service, the host starts on the persisted bundle (checked again) or on no policy at all,
   // and the first poll below replaces it; see docs/POLICY-RELOAD.md for why it does not refuse to start.
   const service = config.policy.service
@@ -129,7 +134,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
     })
     : undefined;
   if (policy.current() !== NO_POLICY) {
-    activator.started();
+    activator.started(policySource);
     metrics?.policy.started(decider);
   }
   if (metrics && shadow) registerShadowMetrics(metrics.registry, () => shadow.stats);
@@ -159,7 +164,7 @@ export async function createHostRuntime(config: HostConfig, log: (line: string) 
 
   await service?.start(activator);
   const reloadPolicy = async (trigger: 'files' | 'sighup'): Promise<ActivationOutcome> => {
-    const outcome = await (service ? service.pollNow() : activator.activate(trigger, loadFromFiles));
+    const outcome = await (service ? service.pollNow() : activator.activate(trigger, loadFromFiles, policySource));
     if (loadShadow && shadowPolicy) {
       await loadShadow().then((next) => {
         if (next.revision === shadowPolicy.current().revision && next.dataRevision === shadowPolicy.current().dataRevision) return;

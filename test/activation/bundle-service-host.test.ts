@@ -143,6 +143,10 @@ describe('a host on a bundle service', () => {
       ['activated', ['service'], bundles.firstDataRevision],
       ['activated', ['service'], bundles.secondDataRevision],
     ]);
+    // Each names the service (no credential) and the ETag it came under; the second, what it replaced.
+    for (const r of activations) assert.match(String(r['source']), /^service http:\/\/127\.0\.0\.1:\d+\/\S+, etag "[^"]+"$/);
+    assert.equal(activations[1]?.['previous_data_revision'], bundles.firstDataRevision);
+    assert.doesNotMatch(JSON.stringify(activations), new RegExp(TOKEN));
     // A create is decided before its task has an id: its revision is on the task's `created` record.
     const revisionOf = (task: string, kind: string, what: string): unknown =>
       records.find((r) => r['kind'] === kind && r['task_id'] === task && (r['op'] === what || r['event'] === what))?.['data_revision'];

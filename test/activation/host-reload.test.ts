@@ -87,6 +87,13 @@ describe('policy.watch: the data file edited under a running host', () => {
       `activated files ${first.dataRevision.slice(0, 12)}`,
     ]);
     assert.match(records[2]?.error ?? '', /tools\.lookup\.risk/);
+    // Each says where the policy came from, and an activation which snapshot it replaced.
+    const raw = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['kind'] === 'policy');
+    for (const r of raw) assert.equal(r['source'], `files: bundle bundled default, data ${dataFile}`);
+    assert.equal(raw[0]?.['previous_policy_revision'], undefined, 'the start replaces nothing');
+    assert.equal(raw[1]?.['previous_data_revision'], first.dataRevision);
+    assert.equal(raw[1]?.['previous_policy_revision'], first.revision);
+    assert.equal(raw[2]?.['previous_data_revision'], undefined, 'a refusal replaces nothing');
     const verified = await host.runtime.verifyAudit();
     assert.equal(verified.ok, true);
   });

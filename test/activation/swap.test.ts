@@ -50,6 +50,7 @@ describe('a policy activated under a running guard', () => {
     assert.deepEqual({ ...activation }, {
       kind: 'policy', event: 'activated', principal: null, task_id: null, tool: null, reasons: ['sighup'],
       policy_revision: next.revision, data_revision: next.dataRevision,
+      previous_policy_revision: before.revision, previous_data_revision: before.dataRevision,
     });
     assert.match(lines.at(-1) ?? '', /^policy activated \(sighup\): policy [0-9a-f]{12}, data [0-9a-f]{12}, was policy/);
   });

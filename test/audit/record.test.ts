@@ -34,7 +34,10 @@ describe('audit records', () => {
         ? { kind, op: 'get', allow: next(2) === 0, delegated: next(2) === 0, ...(next(2) ? { decision_id: text() || 'x' } : {}), ...(next(2) ? { wire: next(2) ? '2026-07-28' as const : '2025-11-25' as const } : {}) }
         : kind === 'lifecycle'
           ? { kind, event: 'status', task_id: text(), ...(next(2) ? { status: 'working' as const, status_message: text() } : {}), ...(next(2) ? { op: 'cancel' as const } : {}) }
-          : { kind, event: next(2) ? 'activated' : 'refused' };
+          : {
+            kind, event: next(2) ? 'activated' : 'refused', ...(next(2) ? { source: text() } : {}),
+            ...(next(2) ? { previous_policy_revision: text() || 'p', previous_data_revision: text() || 'd' } : {}),
+          };
       entry.principal = next(3) === 0 ? null : { tenant: text(), sub: text(), client_id: text() };
       entry.tool = next(2) ? text() : null;
       if (kind !== 'lifecycle') entry.task_id = next(2) ? text() : null;
