@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresTaskStore, type PostgresStoreOptions } from '../../src/stores/postgres.js';
 import type { Statement } from '../../src/stores/postgres-sql.js';
@@ -8,6 +10,20 @@ import type { StorePair } from './leased-contract.js';
 /** TASKGUARD_SKIP_POSTGRES=1 skips the PostgreSQL tests; otherwise they need a server (scripts/postgres-test.sh). */
 export const SKIP_POSTGRES = process.env['TASKGUARD_SKIP_POSTGRES'] === '1';
 export const TEST_URL = process.env['TASKGUARD_TEST_POSTGRES_URL'] ?? '';
+
+/**
+ * A suite that needs PostgreSQL: skipped (and said so) with TASKGUARD_SKIP_POSTGRES=1, and failing without a
+ * server to test against, since a suite skipped silently would pass CI without ever touching PostgreSQL.
+ */
+export function describePostgres(name: string, body: () => void): void {
+  if (SKIP_POSTGRES) return void describe(name, { skip: 'TASKGUARD_SKIP_POSTGRES=1' }, () => {});
+  if (TEST_URL === '') {
+    return void describe(name, () => {
+      it('needs a PostgreSQL server', () => assert.fail('TASKGUARD_TEST_POSTGRES_URL is not set: npm test starts one; or set TASKGUARD_SKIP_POSTGRES=1 to skip'));
+    });
+  }
+  describe(name, body);
+}
 
 export function url(): string {
   if (TEST_URL === '') throw new Error('TASKGUARD_TEST_POSTGRES_URL is not set');
