@@ -90,7 +90,7 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
       const auditFile = auditFiles[mode];
       const storeFile = storeFiles[mode];
       results.set(mode, await runConfiguration(mode, identity, shape, {
-        seed: flags.seed, client, ...(auditFile ? { auditFile } : {}), ...(storeFile ? { storeFile } : {}), ...(mode === 'guard-on' && profileDir ? { profileDir } : {}),
+        seed: flags.seed, client, ...(auditFile ? { auditFile } : {}), ...(storeFile ? { storeFile } : {}), ...(profileDir ? { profileDir: path.join(profileDir, mode) } : {}),
       }));
     }
     for (const mode of results.keys()) {
@@ -111,7 +111,7 @@ export async function runLoadBenchmark(args: readonly string[]): Promise<number>
   const on2026 = results.get('guard-on-2026');
   const off2026 = results.get('guard-off-2026');
   const audit = audits.get('guard-on');
-  if (profileDir) log(`CPU profile of the guard-ON server in ${profileDir}/ (open in Chrome DevTools or speedscope)`);
+  if (profileDir) log(`CPU profiles of every server, one folder per configuration, in ${profileDir}/ (open in Chrome DevTools or speedscope)`);
   console.log('');
   const verdict = pairVerdict(on, off, { wire: '2025-11-25', client, store: flags.store, clients: flags.clients });
   const verdict2026 = on2026 && off2026 ? pairVerdict(on2026, off2026, { wire: '2026-07-28', client: 'raw', store: flags.store, clients: flags.clients }) : undefined;

@@ -34,7 +34,7 @@ export type StoreKind = (typeof LOAD_CHOICES.store.choices)[number];
 /** Switches without a value. */
 export const LOAD_SWITCHES = {
   quick: `a smoke run: defaults --seconds ${QUICK.seconds} --warmup ${QUICK.warmup} (noisier numbers)`,
-  'cpu-prof': 'write a V8 CPU profile of the guard-ON server child (node --cpu-prof) and print where',
+  'cpu-prof': 'write a V8 CPU profile of each server child (node --cpu-prof), one folder per configuration, and print where',
   'guard-first': 'run guard ON before guard OFF (default: OFF first), to check for order effects',
   'skip-2026': 'run only the 2025-11-25 pair (default: also the 2026-07-28 pair, createTasksExtension vs tasks by hand)',
 } as const;

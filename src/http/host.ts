@@ -19,7 +19,7 @@ import { isPlainMessage } from './plain-message.js';
 import { serveHealth, type ReadinessChecks } from './health.js';
 import { serveMetrics, type MetricsSource } from '../metrics/endpoint.js';
 import { checkedOrigins, defaultOrigins, originAllowed } from './origin.js';
-import { requestIdOf, sendError, type RequestId } from './reply.js';
+import { openSseAnswer, requestIdOf, sendError, sendSseAnswer, type RequestId } from './reply.js';
 import { sendSessionRefusal, sessionLimits } from './session-limits.js';
 import { SessionTable, type SessionLimits } from './sessions.js';
 
@@ -83,7 +83,7 @@ export interface HttpHost {
 export function createHttpHost(options: HttpHostOptions): HttpHost {
   const path = options.path ?? '/mcp';
   const maxBody = options.maxBodyBytes ?? 1_048_576;
-  const sessions = new SessionTable<StreamableHTTPServerTransport>(sessionLimits(options.sessions));
+  const sessions = new SessionTable<{ transport: StreamableHTTPServerTransport; mcp: McpServer }>(sessionLimits(options.sessions));
   let allowedHosts = options.allowedHosts;
   // Empty until listen() knows the port: nothing is served before then anyway.
   let allowedOrigins: ReadonlySet<string> = checkedOrigins(options.allowedOrigins ?? []);
@@ -168,8 +168,10 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         const checked = await options.guard.preflight(body, auth.authInfo);
         if (checked.stepUp) return sendStepUp(res, seen.id, checked.stepUp, resourceMetadataUrl);
         (req as IncomingMessage & { auth?: AuthInfo }).auth = checked.authInfo;
+        const direct = options.guard.answer(body, checked.authInfo, { server: session.value.mcp, waiting: () => openWaitingAnswer(res, sessionId) });
+        if (direct) return sendSseAnswer(res, sessionId, await direct);
       }
-      return session.value.handleRequest(req, res, body);
+      return session.value.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeMessage(body)) return sendError(res, 400, -32000, 'no valid session id provided', seen.id);
 
@@ -183,7 +185,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           opened = true;
-          place.open({ id, owner, value: transport, close: () => mcp.close() });
+          place.open({ id, owner, value: { transport, mcp }, close: () => mcp.close() });
         },
       });
       transport.onclose = () => {
@@ -233,6 +235,17 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
       await closed;
     },
   };
+}
+
+/**
+ * For an answer that may wait: the stream opens now, as the SDK's would, and the signal is aborted when the
+ * exchange closes (the client went away, or the answer was sent, when it no longer matters).
+ */
+function openWaitingAnswer(res: ServerResponse, sessionId: string): AbortSignal {
+  openSseAnswer(res, sessionId);
+  const controller = new AbortController();
+  res.once('close', () => controller.abort());
+  return controller.signal;
 }
 
 /** The path a request targets; undefined for a target that is no url (an absolute form such as `http://[::1`). */

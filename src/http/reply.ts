@@ -15,3 +15,29 @@ export function sendError(res: ServerResponse, status: number, code: number, mes
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data === undefined ? {} : { data }) }, id }));
 }
+
+/**
+ * A POST's answer stream as the SDK's transport opens it (text/event-stream, the session id, the same cache
+ * and buffering headers), for requests the host answers itself. Sent at once for an answer that may wait;
+ * for one that is ready, the headers leave with it, in one write.
+ */
+export function openSseAnswer(res: ServerResponse, sessionId: string, length?: number): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'mcp-session-id': sessionId,
+    ...(length !== undefined ? { 'content-length': length } : {}),
+  });
+  if (length === undefined) res.flushHeaders();
+}
+
+/** One JSON-RPC answer as the stream's one `message` event; no answer (a cancelled request) ends it empty. */
+export function sendSseAnswer(res: ServerResponse, sessionId: string, answer: unknown): void {
+  if (res.destroyed) return;
+  const event = answer === undefined ? '' : `event: message\ndata: ${JSON.stringify(answer)}\n\n`;
+  // Not yet open: the whole stream is this one event, so it goes with its length rather than chunked.
+  if (!res.headersSent) openSseAnswer(res, sessionId, Buffer.byteLength(event));
+  res.end(event);
+}

@@ -7,6 +7,7 @@ import type { GuardedTool, GuardedToolConfig, ToolHandler } from '../../guard/to
 import type { TaskStore } from '../../stores/types.js';
 import { rpcErrorOf } from '../rpc-errors.js';
 import { AskedQuestions, screenAnswers } from './answers.js';
+import { directAnswerer, type DirectAnswerer } from './direct.js';
 import { looseRequestSchema } from './params.js';
 import { preflight, type Preflight } from './preflight.js';
 import { handlerFor, ROUTES, type WireContext } from './routes.js';
@@ -32,6 +33,12 @@ export interface Taskguard {
    * back the AuthInfo to pass the request on with, which carries that decision so it is not taken twice.
    */
   preflight(message: unknown, authInfo: AuthInfo): Promise<Preflight>;
+  /**
+   * For an HTTP host, after its session checks and preflight: answers a plain tasks/get, tasks/list or
+   * tasks/cancel itself, exactly as the attached server's handler would (see direct.ts); undefined for any
+   * other message, which goes to the session's transport.
+   */
+  readonly answer: DirectAnswerer;
   /** Tasks whose tool is still running in this process. */
   running(): number;
   /** This host's instance id in leases (undefined when the store does not lease). */
@@ -92,6 +99,7 @@ export function createTaskguard(options: TaskguardOptions): Taskguard {
     close: () => guard.close(),
     drained: (limitMs) => guard.drained(limitMs),
     preflight: (message, authInfo) => preflight(guard, message, authInfo),
+    answer: directAnswerer(guard),
     registerTool: (name, config, handler) => guard.registerTool(name, config, handler),
     attach(server) {
       if (servers.has(server)) return;
