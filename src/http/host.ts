@@ -244,9 +244,12 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
 function openWaitingAnswer(res: ServerResponse, sessionId: string): AbortSignal {
   openSseAnswer(res, sessionId);
   const controller = new AbortController();
-  res.once('close', () => controller.abort());
+  res.once('close', () => controller.abort(EXCHANGE_CLOSED));
   return controller.signal;
 }
+
+// One reason for every closed exchange: abort() without one builds a DOMException, stack and all, each time.
+const EXCHANGE_CLOSED = new Error('the http exchange closed');
 
 /** The path a request targets; undefined for a target that is no url (an absolute form such as `http://[::1`). */
 function pathOf(target: string | undefined): string | undefined {
