@@ -165,7 +165,7 @@ async function runConfiguration(mode: ServerMode, identity: RunIdentity, shape: 
     }, say);
     // CPU and loop delay are the window's (sampled at the deadline); the counters are the whole run's.
     const final = await child.stop();
-    if (server && final) server = { ...final, cpuMs: server.cpuMs, wallMs: server.wallMs, loopDelayP50Ms: server.loopDelayP50Ms, loopDelayP99Ms: server.loopDelayP99Ms, rssMb: server.rssMb };
+    if (server && final) server = { ...final, cpuMs: server.cpuMs, wallMs: server.wallMs, loopDelayP50Ms: server.loopDelayP50Ms, loopDelayP99Ms: server.loopDelayP99Ms, rssMb: server.rssMb, heapUsedMb: server.heapUsedMb, heapTotalMb: server.heapTotalMb, externalMb: server.externalMb };
     const result = configResult(mode, child.detail, outcome.recorder, server, outcome.generator, outcome.unfinishedLoops);
     say(`${outcome.recorder.completed} tasks completed in the window (${result.tasksPerS.toFixed(1)}/s), ${result.errors} errors, ${result.crossTenantReads} cross-tenant reads of ${result.probes} probes, ${result.abandoned} tasks cut off by the deadline${outcome.unfinishedLoops ? `, ${outcome.unfinishedLoops} loops cut off after the grace period` : ''}`);
     if (server) say(`server: ${server.toolRuns} tool runs, ${server.toolFailures} tool failures${server.auditRecords !== undefined ? `, ${server.auditRecords} audit records, ${server.auditFailures ?? 0} audit failures` : ''}`);

@@ -39,6 +39,12 @@ export interface ServerStats {
   loopDelayP50Ms: number;
   loopDelayP99Ms: number;
   rssMb: number;
+  /** Where the RSS goes (process.memoryUsage at the same moment): the JS heap in use, and memory outside it (buffers, wasm and native allocations V8 is told of). */
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** RSS once the server listened, before any client: what loading it costs, apart from what load adds. */
+  startRssMb: number;
   /** Tool runs started in the whole run (warm-up included). */
   toolRuns: number;
   /** Tool runs whose work or completion failed on the server side. */

@@ -29,9 +29,17 @@ function stats(): ServerStats {
     wallMs: performance.now() - markAt,
     loopDelayP50Ms: loopDelay.percentile(50) / 1e6,
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-    rssMb: process.memoryUsage().rss / 1_048_576,
+    ...memory(),
     ...counters,
   };
+}
+
+let startRssMb = 0;
+
+function memory(): Pick<ServerStats, 'rssMb' | 'heapUsedMb' | 'heapTotalMb' | 'externalMb' | 'startRssMb'> {
+  const usage = process.memoryUsage();
+  const mb = (bytes: number): number => bytes / 1_048_576;
+  return { rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed), heapTotalMb: mb(usage.heapTotal), externalMb: mb(usage.external), startRssMb };
 }
 
 async function start(config: ServerConfig): Promise<RunningServer> {
@@ -54,6 +62,7 @@ async function onMessage(message: ParentMessage): Promise<void> {
   switch (message.type) {
     case 'start':
       server = await start(message.config);
+      startRssMb = process.memoryUsage().rss / 1_048_576;
       loopDelay.enable();
       send({ type: 'ready', url: server.url, pid: process.pid, detail: server.detail });
       return;

@@ -19,7 +19,7 @@ function config(mode: ServerMode, figures: { getP50: number; tasksPerS: number; 
     mode, detail: '', tasksPerS: figures.tasksPerS, requestsPerS: figures.tasksPerS * 4,
     get: latency(figures.getP50), create: latency(1), result: latency(1), probe: latency(1),
     errors: 0, errorKinds: [], probes: 10, probesRefused: 10, crossTenantReads: 0, abandoned: 0, unfinishedLoops: 0,
-    server: { cpuMs: figures.serverCpuMs, wallMs: 10_000, loopDelayP50Ms: 5, loopDelayP99Ms: 9, rssMb: figures.rssMb, toolRuns: 0, toolFailures: 0 },
+    server: { cpuMs: figures.serverCpuMs, wallMs: 10_000, loopDelayP50Ms: 5, loopDelayP99Ms: 9, rssMb: figures.rssMb, heapUsedMb: figures.rssMb / 2, heapTotalMb: figures.rssMb / 2, externalMb: 10, startRssMb: 100, toolRuns: 0, toolFailures: 0 },
     generator: figures.generator, foreignCores: 0,
   };
 }
