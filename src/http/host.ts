@@ -83,7 +83,7 @@ export interface HttpHost {
 export function createHttpHost(options: HttpHostOptions): HttpHost {
   const path = options.path ?? '/mcp';
   const maxBody = options.maxBodyBytes ?? 1_048_576;
-  const sessions = new SessionTable<{ transport: StreamableHTTPServerTransport; mcp: McpServer }>(sessionLimits(options.sessions));
+  const sessions = new SessionTable<HostedSession>(sessionLimits(options.sessions));
   let allowedHosts = options.allowedHosts;
   // Empty until listen() knows the port: nothing is served before then anyway.
   let allowedOrigins: ReadonlySet<string> = checkedOrigins(options.allowedOrigins ?? []);
@@ -168,7 +168,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         const checked = await options.guard.preflight(body, auth.authInfo);
         if (checked.stepUp) return sendStepUp(res, seen.id, checked.stepUp, resourceMetadataUrl);
         (req as IncomingMessage & { auth?: AuthInfo }).auth = checked.authInfo;
-        const direct = options.guard.answer(body, checked.authInfo, { server: session.value.mcp, waiting: () => openWaitingAnswer(res, sessionId) });
+        const direct = options.guard.answer(body, checked.authInfo, { server: session.value.mcp, waiting: () => openWaitingAnswer(res, sessionId, session.value.ended.signal) });
         if (direct) return sendSseAnswer(res, sessionId, await direct);
       }
       return session.value.transport.handleRequest(req, res, body);
@@ -181,14 +181,16 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     let opened = false;
     try {
       options.guard.attach(mcp);
+      const ended = new AbortController();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           opened = true;
-          place.open({ id, owner, value: { transport, mcp }, close: () => mcp.close() });
+          place.open({ id, owner, value: { transport, mcp, ended }, close: () => mcp.close() });
         },
       });
       transport.onclose = () => {
+        ended.abort(SESSION_ENDED);
         if (transport.sessionId) sessions.remove(transport.sessionId);
       };
       await mcp.connect(transport);
@@ -241,15 +243,30 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
  * For an answer that may wait: the stream opens now, as the SDK's would, and the signal is aborted when the
  * exchange closes (the client went away, or the answer was sent, when it no longer matters).
  */
-function openWaitingAnswer(res: ServerResponse, sessionId: string): AbortSignal {
+function openWaitingAnswer(res: ServerResponse, sessionId: string, sessionEnded: AbortSignal): AbortSignal {
   openSseAnswer(res, sessionId);
   const controller = new AbortController();
-  res.once('close', () => controller.abort(EXCHANGE_CLOSED));
+  // The session ending (DELETE, idle expiry, host close) ends it too, as the SDK's transport closes its streams.
+  const onEnded = (): void => controller.abort(SESSION_ENDED);
+  if (sessionEnded.aborted) onEnded();
+  else sessionEnded.addEventListener('abort', onEnded, { once: true });
+  res.once('close', () => {
+    sessionEnded.removeEventListener('abort', onEnded);
+    controller.abort(EXCHANGE_CLOSED);
+  });
   return controller.signal;
 }
 
-// One reason for every closed exchange: abort() without one builds a DOMException, stack and all, each time.
+// One reason each: abort() without one builds a DOMException, stack and all, every time.
 const EXCHANGE_CLOSED = new Error('the http exchange closed');
+const SESSION_ENDED = new Error('the session ended');
+
+/** What the host keeps per session: its transport and server, and a signal for its end. */
+interface HostedSession {
+  transport: StreamableHTTPServerTransport;
+  mcp: McpServer;
+  ended: AbortController;
+}
 
 /** The path a request targets; undefined for a target that is no url (an absolute form such as `http://[::1`). */
 function pathOf(target: string | undefined): string | undefined {

@@ -204,6 +204,23 @@ describe('task requests the host answers itself, against the same requests throu
     assert.deepEqual((later.messages[0]?.['result'] as { content: unknown }).content, [{ type: 'text', text: 'NEVER MIND' }]);
   });
 
+  it('a waiting tasks/result ends, answering nothing, when its session ends', async () => {
+    const session = await openSession(alice);
+    const taskId = (await post(alice, session, { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: 'convert_document', arguments: { text: 'x', gate: 'direct-session-end' }, task: {} } }))
+      .messages[0]?.['result'] as { task: { taskId: string } };
+    await stack.gates.started('direct-session-end');
+    const waiting = post(alice, session, { jsonrpc: '2.0', id: 'wait-end', method: 'tasks/result', params: { taskId: taskId.task.taskId } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const deleted = await rawRequest({ url: stack.url, method: 'DELETE', headers: { authorization: `Bearer ${alice}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+    assert.equal(deleted.status, 200);
+    const ended = await waiting;
+    assert.deepEqual({ status: ended.status, messages: ended.messages, direct: ended.direct }, { status: 200, messages: [], direct: true });
+    // The task is the principal's, not the session's: it runs on, and its result is read on another session.
+    stack.gates.release('direct-session-end');
+    const later = await post(alice, aliceSession, { jsonrpc: '2.0', id: 'after-end', method: 'tasks/result', params: { taskId: taskId.task.taskId } });
+    assert.deepEqual((later.messages[0]?.['result'] as { content: unknown }).content, [{ type: 'text', text: 'X' }]);
+  });
+
   it('the audit log records the same decisions either way', async () => {
     const taskId = await createTask('convert_document', { text: 'audited' });
     const decisionsFor = (): Array<{ op: string | undefined; allow: boolean | undefined; reasons: readonly string[] | undefined }> => stack.audit
