@@ -20,14 +20,21 @@ export interface BundleRequest {
 
 export type BundleResponse =
   | { kind: 'bundle'; bytes: Buffer; etag: string | undefined; longPoll: boolean }
-  | { kind: 'not_modified'; longPoll: boolean };
+  | { kind: 'not_modified'; longPoll: boolean }
+  /** Any other status: a failed poll, which the service may ask to retry no sooner than retryAfterMs. */
+  | { kind: 'failed'; error: TaskguardError; retryAfterMs: number | undefined };
+
+/** The longest Retry-After honoured: a misconfigured service must not hold policy updates back for days. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
  * One poll of an OPA bundle service, as OPA's downloader makes it: GET with If-None-Match, `Prefer:
  * modes=snapshot` (taskguard takes whole bundles, never deltas) and `wait=N` when long polling. A 200 is a
  * bundle (read up to maxBytes, so a service cannot fill memory), a 304 means the active one is current;
- * anything else, a network failure or a timeout throws a `bundle_unavailable` error whose message names
- * the service by origin and path only (no query, no header: no credential reaches a log).
+ * any other status is a failed poll carrying the service's Retry-After (RFC 9110 section 10.2.3: seconds or
+ * an HTTP date; a 429 or 503 says when to come back). A network failure or a timeout throws. Either error is
+ * `bundle_unavailable`, its message naming the service by origin and path only (no query, no header: no
+ * credential reaches a log).
  */
 export async function requestBundle(request: BundleRequest): Promise<BundleResponse> {
   const where = describeUrl(request.url);
@@ -54,7 +61,8 @@ export async function requestBundle(request: BundleRequest): Promise<BundleRespo
   }
   if (res.status !== 200) {
     await res.body?.cancel();
-    throw new TaskguardError('bundle_unavailable', `bundle service ${where} answered ${res.status}`);
+    const error = new TaskguardError('bundle_unavailable', `bundle service ${where} answered ${res.status}`);
+    return { kind: 'failed', error, retryAfterMs: retryAfterMsOf(res.headers.get('retry-after'), Date.now()) };
   }
   let bytes: Buffer;
   try {
@@ -64,6 +72,18 @@ export async function requestBundle(request: BundleRequest): Promise<BundleRespo
     throw unavailable(where, err, timeout, request.timeoutMs);
   }
   return { kind: 'bundle', bytes, etag: res.headers.get('etag') ?? undefined, longPoll };
+}
+
+/** Retry-After as milliseconds from `nowMs` (at most MAX_RETRY_AFTER_MS); undefined when absent or unreadable. */
+export function retryAfterMsOf(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  // An HTTP date in any of its three forms starts with the day's name (Date.parse alone would take "-5" for a year).
+  // asctime carries no zone, and is GMT all the same: without one Date.parse would read it as local time.
+  const date = (): number => Date.parse(/GMT$/.test(text) ? text : `${text} GMT`) - nowMs;
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : /^[A-Za-z]{3}/.test(text) ? date() : Number.NaN;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 async function readCapped(res: Response, maxBytes: number, where: string): Promise<Buffer> {

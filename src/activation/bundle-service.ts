@@ -171,13 +171,9 @@ class BundlePoller implements BundleService {
       if (err instanceof TaskguardError && err.code === 'bundle_invalid') {
         return this.#done(await activator.activate('service', () => Promise.reject(err), `service ${describeUrl(this.#url)}`), 'refused', sentEtag);
       }
-      const error = describeError(err);
-      this.#reachable = false;
-      // One line when the service goes away (or fails differently), not one per retry.
-      if (error !== this.#unreachable && !this.#stop.signal.aborted && !starting) this.#options.log(`${error}; retrying with backoff, still serving ${revisions(activator.current())}`);
-      this.#unreachable = error;
-      return this.#done({ kind: 'refused', error }, 'failed', sentEtag);
+      return this.#unavailable(activator, err, starting, sentEtag, undefined);
     }
+    if (response.kind === 'failed') return this.#unavailable(activator, response.error, starting, sentEtag, response.retryAfterMs);
     if (this.#unreachable !== undefined && !starting) this.#options.log(`bundle service ${describeUrl(this.#url)} answering again`);
     this.#unreachable = undefined;
     this.#reachable = true;
@@ -204,12 +200,25 @@ class BundlePoller implements BundleService {
     return this.#done(outcome, outcome.kind, sentEtag, held);
   }
 
-  #done(outcome: ActivationOutcome, result: PollEvent['result'], sentEtag: string | undefined, held = false): ActivationOutcome {
+  /** The service is unreachable, or answered neither a bundle nor 304: a failed poll, retried with backoff. */
+  #unavailable(activator: PolicyActivator, err: unknown, starting: boolean, sentEtag: string | undefined, retryAfterMs: number | undefined): ActivationOutcome {
+    const error = describeError(err);
+    this.#reachable = false;
+    // One line when the service goes away (or fails differently), not one per retry.
+    if (error !== this.#unreachable && !this.#stop.signal.aborted && !starting) this.#options.log(`${error}; retrying with backoff, still serving ${revisions(activator.current())}`);
+    this.#unreachable = error;
+    return this.#done({ kind: 'refused', error }, 'failed', sentEtag, false, retryAfterMs);
+  }
+
+  /** `retryAfterMs`: the service's Retry-After, which the backoff never undercuts. */
+  #done(outcome: ActivationOutcome, result: PollEvent['result'], sentEtag: string | undefined, held = false, retryAfterMs?: number): ActivationOutcome {
     const { polling } = this.#options.config;
     const random = this.#options.random ?? Math.random;
     const failed = result === 'failed' || result === 'refused';
     this.#failures = failed ? this.#failures + 1 : 0;
-    const nextDelayMs = failed ? retryDelayMs(this.#failures, polling.maxDelayMs, random) : held ? 0 : pollDelayMs(polling.minDelayMs, polling.maxDelayMs, random);
+    const nextDelayMs = failed
+      ? Math.max(retryDelayMs(this.#failures, polling.maxDelayMs, random), retryAfterMs ?? 0)
+      : held ? 0 : pollDelayMs(polling.minDelayMs, polling.maxDelayMs, random);
     if (!this.#stop.signal.aborted) {
       this.#timer = setTimeout(() => void this.#poll(false), nextDelayMs);
       this.#timer.unref();

@@ -19,6 +19,9 @@ export interface SeenRequest {
 export class BundleServer {
   readonly requests: SeenRequest[] = [];
   mode: 'serving' | 'failing' | 'down' = 'serving';
+  /** What 'failing' answers, and the Retry-After it sends with it (none when undefined). */
+  failStatus = 500;
+  retryAfter: string | undefined;
   longPolling = false;
   /** Send bodies with no Content-Length (chunked): a client must count what it reads. */
   chunked = false;
@@ -42,7 +45,7 @@ export class BundleServer {
       this.#finish();
       return;
     }
-    if (this.mode === 'failing') return answer(500);
+    if (this.mode === 'failing') return answer(this.failStatus, this.retryAfter === undefined ? {} : { 'retry-after': this.retryAfter });
     if (req.url !== BUNDLE_PATH || !this.#bundle) return answer(404);
     const respond = (): void => {
       const bundle = this.#bundle as { etag: string; body: Buffer };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { openBundleService } from '../../src/activation/bundle-service.js';
 import { pollDelayMs, retryDelayMs } from '../../src/activation/bundle-service-delay.js';
+import { MAX_RETRY_AFTER_MS, retryAfterMsOf } from '../../src/activation/bundle-service-request.js';
 import { loadHostConfig, type HostConfig } from '../../src/config/host-config.js';
 import { TaskguardError } from '../../src/errors.js';
 import { tempDir } from '../support/temp-policy.js';
@@ -109,5 +110,24 @@ describe('poll delays', () => {
 
   it('polls periodically at a uniform delay between the minimum and the maximum', () => {
     assert.deepEqual([0, 0.5, 1].map((r) => pollDelayMs(60_000, 120_000, () => r)), [60_000, 90_000, 120_000]);
+  });
+});
+
+describe('Retry-After (RFC 9110 section 10.2.3)', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  it('reads delay-seconds and an HTTP date; a date in the past is now', () => {
+    assert.equal(retryAfterMsOf('120', now), 120_000);
+    assert.equal(retryAfterMsOf(' 0 ', now), 0);
+    assert.equal(retryAfterMsOf('Tue, 01 Dec 2026 12:00:30 GMT', now), 30_000);
+    assert.equal(retryAfterMsOf('Tue, 01 Dec 2026 11:00:00 GMT', now), 0);
+    // The obsolete forms a recipient must still accept (RFC 9110 section 5.6.7).
+    assert.equal(retryAfterMsOf('Tuesday, 01-Dec-26 12:01:00 GMT', now), 60_000);
+    assert.equal(retryAfterMsOf('Tue Dec  1 12:02:00 2026', now), 120_000);
+  });
+
+  it('ignores what is neither, and never waits more than an hour', () => {
+    for (const value of [null, '', 'soon', '-5', '1.5', '12abc']) assert.equal(retryAfterMsOf(value, now), undefined, String(value));
+    assert.equal(retryAfterMsOf('999999999', now), MAX_RETRY_AFTER_MS);
+    assert.equal(retryAfterMsOf('Fri, 01 Jan 2100 00:00:00 GMT', now), MAX_RETRY_AFTER_MS);
   });
 });

@@ -142,6 +142,27 @@ describe('polling an OPA bundle service', () => {
     assert.match(p.lines.join('\n'), /answering again/);
   });
 
+  it('waits at least as long as a 429 or 503 Retry-After says (seconds or an HTTP date), then backs off as before', async () => {
+    const { server, url } = await serverWith('"r1"', bundles.first);
+    const p = await startPoller(url, { minDelayMs: 20, maxDelayMs: 500 }, () => 0.5);
+    server.failStatus = 503;
+    server.retryAfter = '1';
+    server.mode = 'failing';
+    await until('a throttled poll', () => p.events.some((e) => e.result === 'failed'));
+    // OPA's backoff alone would retry after 160 ms; the service asked for a second.
+    assert.equal(p.events.find((e) => e.result === 'failed')?.nextDelayMs, 1000);
+    server.failStatus = 429;
+    server.retryAfter = new Date(Date.now() + 3000).toUTCString();
+    await until('a poll told to wait by date', () => p.events.filter((e) => e.result === 'failed').length >= 2);
+    const byDate = p.events.filter((e) => e.result === 'failed')[1]?.nextDelayMs ?? 0;
+    assert.ok(byDate > 1000 && byDate <= 3000, `the date's delay: ${byDate}`);
+    assert.match(p.lines.join('\n'), /answered 503; retrying with backoff/);
+    server.retryAfter = undefined;
+    server.mode = 'serving';
+    await until('the service answers again', () => p.events.at(-1)?.result === 'not_modified', 15_000);
+    assert.equal(p.policy.current().dataRevision, bundles.firstDataRevision);
+  });
+
   it('long polls with Prefer: wait=N when the service says it holds them, and falls back to periodic polling when it does not', async () => {
     const { server, url } = await serverWith('"r1"', bundles.first);
     server.longPolling = true;
