@@ -20,6 +20,8 @@ export interface DecisionLogConfig {
     uploadSizeLimitBytes: number;
     bufferSizeLimitBytes: number;
     bufferSizeLimitEvents: number;
+    /** OPA's max_decisions_per_second: events past it are dropped (rate_limited); absent, no limit. */
+    maxDecisionsPerSecond?: number;
   };
   /** JSON pointers: `hash` ones are replaced by `sha256:<12 hex>`, `erase` ones removed. */
   mask: { hash: readonly string[]; erase: readonly string[] };
@@ -31,7 +33,7 @@ type At = (p: string, msg: string) => void;
 const P = 'decision_logs';
 const FIELDS = ['console', 'file', 'service', 'reporting', 'mask', 'labels'];
 const SERVICE_FIELDS = ['url', 'resource', 'token_env', 'timeout_ms'];
-const REPORTING_FIELDS = ['min_delay_seconds', 'max_delay_seconds', 'upload_size_limit_bytes', 'buffer_size_limit_bytes', 'buffer_size_limit_events'];
+const REPORTING_FIELDS = ['min_delay_seconds', 'max_delay_seconds', 'upload_size_limit_bytes', 'buffer_size_limit_bytes', 'buffer_size_limit_events', 'max_decisions_per_second'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Task ids are bearer-like handles (SEP-2663): they never leave the host unless the operator says so. */
 export const DEFAULT_HASHED = ['/input/task/id'];
@@ -79,6 +81,7 @@ export function decisionLogConfig(raw: unknown, stateDir: string, at: At): Decis
       uploadSizeLimitBytes: whole(reporting['upload_size_limit_bytes'], `${P}.reporting.upload_size_limit_bytes`, 90, 2 ** 32, at) ?? REPORTING_DEFAULTS.upload,
       bufferSizeLimitBytes: whole(reporting['buffer_size_limit_bytes'], `${P}.reporting.buffer_size_limit_bytes`, 1024, 2 ** 40, at) ?? REPORTING_DEFAULTS.bufferBytes,
       bufferSizeLimitEvents: whole(reporting['buffer_size_limit_events'], `${P}.reporting.buffer_size_limit_events`, 1, 10_000_000, at) ?? REPORTING_DEFAULTS.bufferEvents,
+      ...optionalRate(reporting['max_decisions_per_second'], `${P}.reporting.max_decisions_per_second`, at),
     },
     mask: {
       hash: maskRaw['hash'] === undefined ? DEFAULT_HASHED : pointers(maskRaw['hash'], `${P}.mask.hash`, at),
@@ -86,6 +89,14 @@ export function decisionLogConfig(raw: unknown, stateDir: string, at: At): Decis
     },
     labels: Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string')),
   };
+}
+
+/** A positive number of events a second, fractions allowed (OPA's is a float: 0.5 is one every two seconds). */
+function optionalRate(value: unknown, p: string, at: At): { maxDecisionsPerSecond?: number } {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1_000_000) return { maxDecisionsPerSecond: value };
+  at(p, 'must be a number of events a second above 0 (at most 1000000)');
+  return {};
 }
 
 function serviceConfig(raw: unknown, at: At): DecisionLogConfig['service'] {

@@ -20,6 +20,10 @@ export interface DecisionLogOptions {
   sinks: readonly DecisionLogSink[];
   /** Observations waiting to be turned into events; past it the oldest are dropped (buffer_full). */
   maxPending: number;
+  /** OPA's max_decisions_per_second: observations past the rate are dropped at once (rate_limited). */
+  maxPerSecond?: number | undefined;
+  /** The clock of the rate limit (default Date.now). */
+  now?: () => number;
   counters?: DecisionLogCounters;
   /** The operator's log: a failing mask rule or an unwritable file, at most once a minute each. */
   onError: (line: string) => void;
@@ -46,6 +50,7 @@ export class DecisionLog {
   readonly #counters: DecisionLogCounters;
   readonly #rulesOf = logRulesCache();
   #pending: Pending[] = [];
+  readonly #limit: EventRate | undefined;
   #scheduled = false;
   #closed = false;
   readonly #reported = new Map<string, number>();
@@ -53,6 +58,7 @@ export class DecisionLog {
   constructor(options: DecisionLogOptions) {
     this.#options = options;
     this.#counters = options.counters ?? new DecisionLogCounters();
+    this.#limit = options.maxPerSecond === undefined ? undefined : new EventRate(options.maxPerSecond, options.now ?? Date.now);
     const policy = options.policy;
     // decided/refused run synchronously inside the guard's decide, so current() is the snapshot that decided.
     this.observer = {
@@ -90,6 +96,10 @@ export class DecisionLog {
   #note(pending: Pending): void {
     if (this.#closed) return;
     this.#counters.observed++;
+    if (this.#limit && !this.#limit.take()) {
+      this.#counters.drop('rate_limited');
+      return;
+    }
     this.#pending.push(pending);
     if (this.#pending.length > this.#options.maxPending) {
       this.#pending.shift();
@@ -151,5 +161,35 @@ export class DecisionLog {
       this.#options.onError(`decision log: event dropped (${reason}): ${why}`);
     }
     return undefined;
+  }
+}
+
+/**
+ * A token bucket as OPA's (golang.org/x/time/rate, burst max(1, rate)): `rate` events a second on average,
+ * up to a second's worth at once. Checked on the decision path, so it is arithmetic only.
+ */
+class EventRate {
+  readonly #perMs: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #at: number;
+
+  constructor(perSecond: number, now: () => number) {
+    this.#perMs = perSecond / 1000;
+    this.#burst = Math.max(1, perSecond);
+    this.#now = now;
+    this.#tokens = this.#burst;
+    this.#at = now();
+  }
+
+  take(): boolean {
+    const now = this.#now();
+    // A clock that steps back adds nothing (and takes nothing away).
+    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#at) * this.#perMs);
+    this.#at = Math.max(this.#at, now);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
   }
 }

@@ -56,6 +56,7 @@ export function openDecisionLog(config: DecisionLogConfig, options: OpenDecision
     masks: configMaskRules(config.mask),
     sinks,
     maxPending: reporting.bufferSizeLimitEvents,
+    maxPerSecond: reporting.maxDecisionsPerSecond,
     counters,
     onError: options.log,
   });

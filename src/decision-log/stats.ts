@@ -2,7 +2,7 @@
  * Why an event was not delivered. `drop_rule` is the policy's own choice; every other reason is a loss the
  * operator should see (a decision log is best effort, unlike the audit log, so losses are counted, not fatal).
  */
-export const DROP_REASONS = ['drop_rule', 'drop_failed', 'mask_failed', 'buffer_full', 'too_large', 'write_failed'] as const;
+export const DROP_REASONS = ['drop_rule', 'drop_failed', 'mask_failed', 'rate_limited', 'buffer_full', 'too_large', 'write_failed'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export interface DecisionLogStats {

@@ -47,6 +47,8 @@ describe('decision_logs in the host config', () => {
       'decision_logs.labels.id: is set by the host',
       'decision_logs.labels.team: must be a string',
     ]],
+    [{ console: 'stderr', reporting: { max_decisions_per_second: 0 } }, ['decision_logs.reporting.max_decisions_per_second: must be a number of events a second above 0']],
+    [{ console: 'stderr', reporting: { max_decisions_per_second: 'fast' } }, ['decision_logs.reporting.max_decisions_per_second: must be a number of events a second above 0']],
     [{ console: 'stderr', mask: { erase: ['/principal/sub', 'input/x'], hash: 'task' } }, [
       'decision_logs.mask.erase: `/principal/sub`: mask prefix not allowed: principal',
       'decision_logs.mask.erase: `input/x`: mask must be slash-prefixed',
@@ -61,6 +63,11 @@ describe('decision_logs in the host config', () => {
       });
     });
   }
+
+  it('max_decisions_per_second: OPA\'s key, a fraction allowed, absent by default', () => {
+    assert.equal(configFrom({ console: 'stderr', reporting: { max_decisions_per_second: 0.5 } }).decisionLogs?.reporting.maxDecisionsPerSecond, 0.5);
+    assert.equal(configFrom({ console: 'stderr' }).decisionLogs?.reporting.maxDecisionsPerSecond, undefined);
+  });
 
   it('the example in docs/DECISION-LOGS.md is a valid config', () => {
     const doc = readFileSync(path.join(packageRoot, 'docs', 'DECISION-LOGS.md'), 'utf8');

@@ -44,7 +44,7 @@ describe('shadow and decision-log counts on /metrics', () => {
     const metrics = await scrape(host.base);
     assert.equal(metrics.value('taskguard_decision_log_events_total'), stats.logged);
     assert.equal(metrics.value('taskguard_decision_log_dropped_total', { reason: 'buffer_full' }), 0);
-    assert.equal(metrics.series('taskguard_decision_log_dropped_total').length, 6);
+    assert.equal(metrics.series('taskguard_decision_log_dropped_total').length, 7, 'one series per drop reason, rate_limited included');
     assert.equal(metrics.value('taskguard_decision_log_upload_failures_total'), 0);
   });
 });
