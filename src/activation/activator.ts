@@ -99,6 +99,7 @@ export class PolicyActivator {
       policy_revision: serving.revision, data_revision: serving.dataRevision,
       ...(error !== undefined ? { error } : {}),
       ...(source !== undefined ? { source } : {}),
+      ...(serving.signedBy !== undefined ? { signer_key_id: serving.signedBy } : {}),
       ...(previous ? { previous_policy_revision: previous.revision, previous_data_revision: previous.dataRevision } : {}),
     });
   }

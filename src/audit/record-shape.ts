@@ -22,7 +22,7 @@ export function recordShapeProblem(value: unknown): string | null {
   }
   if (!Array.isArray(r['reasons']) || !r['reasons'].every((x) => typeof x === 'string')) return 'reasons is not a list of strings';
   if (typeof r['policy_revision'] !== 'string') return 'policy_revision is not a string';
-  for (const field of ['data_revision', 'error', 'status_message', 'status', 'event', 'op', 'decision_id', 'wire', 'source', 'previous_policy_revision', 'previous_data_revision'] as const) {
+  for (const field of ['data_revision', 'error', 'status_message', 'status', 'event', 'op', 'decision_id', 'wire', 'source', 'signer_key_id', 'previous_policy_revision', 'previous_data_revision'] as const) {
     if (r[field] !== undefined && typeof r[field] !== 'string') return `${field} is not a string`;
   }
   if (r['kind'] === 'decision') {

@@ -65,6 +65,8 @@ export interface AuditEntry {
   wire?: Wire;
   /** policy: where the candidate came from (files, a bundle service with its ETag), one line. */
   source?: string;
+  /** policy: the key id whose signature the serving bundle passed (absent for an unsigned policy). */
+  signer_key_id?: string;
   /** policy, activated: the revisions of the snapshot it replaced. */
   previous_policy_revision?: string;
   previous_data_revision?: string;
@@ -124,6 +126,8 @@ export interface PolicyRecord extends AuditRecordBase {
   readonly event: PolicyEvent;
   /** Where the candidate came from: files (bundle and data paths), or a bundle service (url and ETag). */
   readonly source?: string;
+  /** The key id whose signature the serving bundle passed; absent when signatures are not checked. */
+  readonly signer_key_id?: string;
   /** activated: the snapshot it replaced (absent at start). */
   readonly previous_policy_revision?: string;
   readonly previous_data_revision?: string;
@@ -181,6 +185,7 @@ export function buildRecord(entry: AuditEntry, ctx: RecordContext): AuditRecord 
   r['principal'] = principalOf(entry.principal);
   r['reasons'] = reasonsOf(entry.reasons);
   r['seq'] = ctx.seq;
+  if (kind === 'policy' && entry.signer_key_id !== undefined) r['signer_key_id'] = requiredText(entry.signer_key_id, 'signer_key_id');
   if (kind === 'policy' && entry.source !== undefined) r['source'] = requiredText(entry.source, 'source');
   if (!decision && entry.status !== undefined) r['status'] = entry.status;
   if (!decision && entry.status_message !== undefined) r['status_message'] = requiredText(entry.status_message, 'status_message');

@@ -19,6 +19,8 @@ export interface Decider {
   readonly data: Readonly<Record<string, unknown>>;
   /** Every entrypoint the module exports: the decision's, and any others built beside it (decision-log rules). */
   readonly entrypoints: readonly string[];
+  /** The key id whose signature the bundle passed, when it was read with signature verification. */
+  readonly signedBy?: string;
   /**
    * A new instance of the same module and data, evaluating any of its entrypoints to the raw result set.
    * Decisions never run on it, so whatever it does (a trap, a runaway heap) cannot reach their instance.
@@ -80,6 +82,7 @@ export function createDecider(bundle: PolicyBundle, options: DeciderOptions = {}
   return {
     data: frozen,
     revision: bundle.manifest.revision,
+    ...(bundle.signature ? { signedBy: bundle.signature.keyId } : {}),
     dataRevision: sha256Hex(canonicalJson(data)),
     entrypoints: Object.freeze(Object.keys(entrypointIds)),
     spawnEvaluator() {

@@ -159,6 +159,13 @@ describe('a signed bundle replaced under a running host (policy.verification)', 
     replaceLive(signedA);
     assert.equal((await host.runtime.reloadPolicy('sighup')).kind, 'activated');
     assert.equal(host.runtime.decider.dataRevision, a.dataRevision);
+
+    // The chain names the key each serving bundle was signed with, at start and at every activation.
+    const records = readFileSync(path.join(host.dir, 'state', 'audit.jsonl'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['kind'] === 'policy');
+    assert.deepEqual(records.map((r) => [r['event'], r['signer_key_id']]), [
+      ['activated', 'ci'], ['activated', 'ci'], ['refused', 'ci'], ['refused', 'ci'], ['activated', 'ci'],
+    ]);
   });
 });
 

@@ -35,7 +35,7 @@ describe('audit records', () => {
         : kind === 'lifecycle'
           ? { kind, event: 'status', task_id: text(), ...(next(2) ? { status: 'working' as const, status_message: text() } : {}), ...(next(2) ? { op: 'cancel' as const } : {}) }
           : {
-            kind, event: next(2) ? 'activated' : 'refused', ...(next(2) ? { source: text() } : {}),
+            kind, event: next(2) ? 'activated' : 'refused', ...(next(2) ? { source: text() } : {}), ...(next(2) ? { signer_key_id: text() || 'k' } : {}),
             ...(next(2) ? { previous_policy_revision: text() || 'p', previous_data_revision: text() || 'd' } : {}),
           };
       entry.principal = next(3) === 0 ? null : { tenant: text(), sub: text(), client_id: text() };
