@@ -35,9 +35,10 @@ export function validatePolicyData(raw: unknown, source = 'policy data'): Readon
   if (limits !== undefined) {
     if (!isRecord(limits)) at('limits', 'must be a mapping');
     else {
-      onlyKeys(limits, 'limits', ['operations_per_minute', 'live_tasks_per_principal'], at);
+      onlyKeys(limits, 'limits', ['operations_per_minute', 'live_tasks_per_principal', 'request_state_ttl_ms'], at);
       positiveInt(limits['operations_per_minute'], 'limits.operations_per_minute', at, false);
       positiveInt(limits['live_tasks_per_principal'], 'limits.live_tasks_per_principal', at, false);
+      positiveInt(limits['request_state_ttl_ms'], 'limits.request_state_ttl_ms', at, false);
     }
   }
 

@@ -33,9 +33,6 @@ interface RoundAt {
   state: RoundState | undefined;
 }
 
-/** How long a round's request state may be retried with: long enough for a person to answer a form. */
-export const ROUND_STATE_TTL_MS = 10 * 60_000;
-
 /** What a round needs of its request besides the tool and arguments. */
 export interface RoundRequest {
   rounds: RoundFacts;
@@ -116,7 +113,7 @@ async function runRound(
       // MCP: a server must not rely on a capability the client did not declare on this request.
       if (!isObject(declared[capability])) throw deny({ kind: 'capability_not_declared', capability });
     }
-    const sealed = { phase, round: at.round, keys, state: err.state, expiresMs: core.now() + ROUND_STATE_TTL_MS };
+    const sealed = { phase, round: at.round, keys, state: err.state, expiresMs: core.now() + core.policy.limits.requestStateTtlMs };
     return { kind: 'input_required', inputRequests: { ...err.requests }, requestState: codec.seal(sealed, bindingOf(principal, tool.name, args)) };
   }
 }

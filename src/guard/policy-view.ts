@@ -12,7 +12,12 @@ export type TaskSupport = 'required' | 'optional' | 'forbidden';
  */
 export interface PolicyView {
   taskSupport(tool: string): TaskSupport;
-  readonly limits: { readonly operationsPerMinute: number; readonly liveTasksPerPrincipal: number };
+  readonly limits: {
+    readonly operationsPerMinute: number;
+    readonly liveTasksPerPrincipal: number;
+    /** How long the request state of a plain call's input round opens (2026-07-28). */
+    readonly requestStateTtlMs: number;
+  };
   /** Whether data asks for step-up on `op` for `tool` (tools[t].step_up[op]). */
   asksStepUp(op: Operation, tool: string): boolean;
   /** Whether data asks for step-up on `op` for any tool. */
@@ -20,6 +25,9 @@ export interface PolicyView {
   /** Every scope some tool requires, sorted. */
   readonly scopesSupported: readonly string[];
 }
+
+/** Ten minutes: long enough for a person to answer a question, short enough that a leaked state soon opens nothing. */
+export const DEFAULT_REQUEST_STATE_TTL_MS = 10 * 60_000;
 
 const views = new WeakMap<object, PolicyView>();
 
@@ -57,6 +65,7 @@ function derive(data: Readonly<Record<string, unknown>>): PolicyView {
     limits: Object.freeze({
       operationsPerMinute: positive(limits['operations_per_minute'], 600),
       liveTasksPerPrincipal: positive(limits['live_tasks_per_principal'], 20),
+      requestStateTtlMs: positive(limits['request_state_ttl_ms'], DEFAULT_REQUEST_STATE_TTL_MS),
     }),
     asksStepUp: (op: Operation, tool: string) => stepUp.get(op)?.has(tool) === true,
     anyStepUp: (op: Operation) => (stepUp.get(op)?.size ?? 0) > 0,

@@ -344,4 +344,21 @@ describe('attacks on the request state of a plain 2026-07-28 call\'s input round
     clock -= 1;
     assert.deepEqual(resultOf(await call(alice, { ...confirm, requestState: state }))['content'], [{ type: 'text', text: 'sent' }]);
   });
+
+  it('policy data sets the lifetime (limits.request_state_ttl_ms): a state sealed under 90 s is refused at exactly 90 s', async () => {
+    await stack.close();
+    stack = await startStack2026({ data: { tools: { ...TOOLS, ...GATHERING }, limits: { request_state_ttl_ms: 90_000 } }, guard: { now: () => clock } });
+    stack.guard.registerTool('transfer', { description: 'confirms, then transfers', inputSchema: { to: z.string() } }, (args, ctx) => {
+      const rounds = ctx.rounds!;
+      if (rounds.responses['confirm'] === undefined) {
+        return Promise.resolve(rounds.ask({ confirm: { method: 'elicitation/create', params: { mode: 'form', message: 'send?', requestedSchema: { type: 'object', properties: {} } } } }));
+      }
+      return Promise.resolve({ content: [{ type: 'text', text: 'sent' }] });
+    });
+    const state = await aliceState();
+    clock += 90_000;
+    assert.deepEqual((await call(alice, { ...confirm, requestState: state })).body, INVALID_STATE);
+    clock -= 1;
+    assert.deepEqual(resultOf(await call(alice, { ...confirm, requestState: state }))['content'], [{ type: 'text', text: 'sent' }]);
+  });
 });

@@ -34,6 +34,7 @@ describe('policy data validation', () => {
     ['a step-up with no requirement', { tools: { lookup: { step_up: { result: {} } } } }, /needs acr_values or max_age_s/],
     ['a tool without a risk', { tools: { lookup: { risk: null } } }, /tools\.lookup\.risk: is required/],
     ['a zero max ttl', { defaults: { max_ttl_ms: 0 } }, /defaults\.max_ttl_ms: must be a positive integer/],
+    ['a fractional request state lifetime', { limits: { request_state_ttl_ms: 1.5 } }, /limits\.request_state_ttl_ms: must be a positive integer/],
     ['a supervisor granted chain', { supervisors: { roles: { boss: { operations: ['chain'] } } } }, /chain cannot be delegated/],
     ['an escalation pair to an unknown tool', { chaining: { allow_escalation: [{ from: 'lookup', to: 'nuke' }] } }, /allow_escalation\[\d+\]\.to: must name a tool/],
     ['scopes that are not strings', { tools: { lookup: { required_scopes: [1] } } }, /required_scopes: must be a list of non-empty strings/],
