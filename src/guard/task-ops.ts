@@ -1,6 +1,6 @@
 import type { Decision, Operation, Wire } from '../decision/types.js';
 import { ownerOf, principalKey, type Principal } from '../identity/principal.js';
-import { NO_OUTCOME, type TaskRecord } from '../stores/types.js';
+import { NO_OUTCOME, TERMINAL_STATUSES, type TaskRecord } from '../stores/types.js';
 import { expireInBackground } from './call-tool.js';
 import type { Decided, GuardCore } from './core.js';
 import { denialOf, onlyReason } from './decision-denials.js';
@@ -10,7 +10,6 @@ import { deliverInput, type Deliver } from './input.js';
 import { reuse, type Predecided } from './predecided.js';
 import type { ToolResult } from './tools.js';
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const PAGE_SIZE = 50;
 
 /** Task ids are receiver-generated UUIDs; anything else cannot name a task (and saying so reveals nothing). */
@@ -124,7 +123,7 @@ export interface ResultFacts {
 export async function taskResult(core: GuardCore, principal: Principal, taskId: string, facts: ResultFacts): Promise<{ record: TaskRecord; result: ToolResult }> {
   let { record, decision, decisionId } = await authorize(core, 'result', principal, taskId, facts.predecided);
   let waited = false;
-  while (!TERMINAL.has(record.status)) {
+  while (!TERMINAL_STATUSES.has(record.status)) {
     const first = !waited;
     waited = true;
     const pending = record.status === 'input_required' ? core.workers.pendingInput(record.id) : undefined;

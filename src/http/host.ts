@@ -8,6 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { principalFromAuthInfo, principalKey } from '../identity/principal.js';
 import type { Taskguard } from '../wire/v2025/taskguard.js';
+import { TO_TRANSPORT } from '../wire/v2025/direct.js';
 import type { StepUpObligation } from '../decision/types.js';
 import { stepUpData, TASKGUARD_RPC_ERRORS } from '../wire/rpc-errors.js';
 import { authenticate } from './bearer.js';
@@ -169,7 +170,8 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
         if (checked.stepUp) return sendStepUp(res, seen.id, checked.stepUp, resourceMetadataUrl);
         (req as IncomingMessage & { auth?: AuthInfo }).auth = checked.authInfo;
         const direct = options.guard.answer(body, checked.authInfo, { server: session.value.mcp, waiting: () => openWaitingAnswer(res, sessionId, session.value.ended.signal) });
-        if (direct) return sendSseAnswer(res, sessionId, await direct);
+        const answered = direct ? await direct : TO_TRANSPORT;
+        if (answered !== TO_TRANSPORT) return sendSseAnswer(res, sessionId, answered);
       }
       return session.value.transport.handleRequest(req, res, body);
     }

@@ -1,9 +1,8 @@
 import type { TaskOwner, TaskStatus } from '../decision/types.js';
 import { ownerKey } from '../identity/principal.js';
 import { deepFreeze } from '../util/freeze.js';
-import type { CreateResult, GetOptions, LeaseClaim, ListPosition, ListScope, StatusPatch, TaskRecord, TaskStore } from './types.js';
+import { TERMINAL_STATUSES, type CreateResult, type GetOptions, type LeaseClaim, type ListPosition, type ListScope, type StatusPatch, type TaskRecord, type TaskStore } from './types.js';
 
-const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * In-memory TaskStore for tests and single-process hosts. Records are copied in once and stored deep-frozen,
@@ -30,7 +29,7 @@ export class MemoryTaskStore implements TaskStore {
     this.#tasks.set(record.id, stored);
     index(this.#byOwner, ownerKey(record.owner)).add(record.id);
     index(this.#byTenant, record.owner.tenant).add(record.id);
-    if (!TERMINAL.has(record.status)) index(this.#liveByOwner, ownerKey(record.owner)).add(record.id);
+    if (!TERMINAL_STATUSES.has(record.status)) index(this.#liveByOwner, ownerKey(record.owner)).add(record.id);
     if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record.id);
     return { created: true, record: stored };
   }
@@ -61,10 +60,10 @@ export class MemoryTaskStore implements TaskStore {
   async transition(id: string, from: readonly TaskStatus[], patch: StatusPatch, nowMs: number): Promise<TaskRecord | undefined> {
     const record = this.#tasks.get(id);
     if (!record || !from.includes(record.status)) return undefined;
-    if (TERMINAL.has(record.status)) return undefined;
+    if (TERMINAL_STATUSES.has(record.status)) return undefined;
     const next = deepFreeze({ ...record, ...structuredClone(patch), updatedMs: nowMs });
     this.#tasks.set(id, next);
-    if (TERMINAL.has(next.status)) this.#liveByOwner.get(ownerKey(next.owner))?.delete(id);
+    if (TERMINAL_STATUSES.has(next.status)) this.#liveByOwner.get(ownerKey(next.owner))?.delete(id);
     return next;
   }
 
@@ -107,7 +106,7 @@ export class MemoryTaskStore implements TaskStore {
     let count = 0;
     for (const id of this.#liveByOwner.get(ownerKey(owner)) ?? []) {
       const record = this.#tasks.get(id);
-      if (record && record.expiresMs > nowMs && !TERMINAL.has(record.status)) count += 1;
+      if (record && record.expiresMs > nowMs && !TERMINAL_STATUSES.has(record.status)) count += 1;
     }
     return count;
   }

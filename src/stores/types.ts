@@ -54,6 +54,9 @@ export interface GetOptions {
 /** get() options for callers that decide on the binding and status only. */
 export const NO_OUTCOME: Readonly<GetOptions> = Object.freeze({ outcome: false });
 
+/** The statuses a task never leaves. */
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
 /** What create did: stored the record, or found the owner's live task already holding its idempotency key. */
 export type CreateResult = { created: true; record: TaskRecord } | { created: false; record: TaskRecord };
 

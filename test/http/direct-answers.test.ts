@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INITIALIZE, MCP_POST_HEADERS, rawRequest, type RawResponse } from '../e2e/support/http.js';
 import { startStack, type Stack } from '../support/stack.js';
-import type { DirectAnswerer } from '../../src/wire/v2025/direct.js';
+import { TO_TRANSPORT, type DirectAnswerer } from '../../src/wire/v2025/direct.js';
 
 /**
  * The host answers plain tasks/get, tasks/list, tasks/cancel, task-augmented tools/call and (for a client
@@ -20,8 +20,9 @@ describe('task requests the host answers itself, against the same requests throu
   let nextId = 100;
   let directAnswers = 0;
 
-  const openSession = async (token: string): Promise<string> => {
-    const init = await rawRequest({ url: stack.url, method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify(INITIALIZE) });
+  const openSession = async (token: string, capabilities: Record<string, unknown> = {}): Promise<string> => {
+    const initialize = { ...INITIALIZE, params: { ...INITIALIZE.params, capabilities } };
+    const init = await rawRequest({ url: stack.url, method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify(initialize) });
     assert.equal(init.status, 200);
     const session = String(init.headers['mcp-session-id']);
     const initialized = await rawRequest({
@@ -39,11 +40,10 @@ describe('task requests the host answers itself, against the same requests throu
     aliceSession = await openSession(alice);
     bobSession = await openSession(bob);
     const answer = stack.guard.answer;
-    (stack.guard as { answer: DirectAnswerer }).answer = (message, authInfo, session) => {
-      const answered = answer(message, authInfo, session);
-      if (answered) directAnswers += 1;
+    (stack.guard as { answer: DirectAnswerer }).answer = (message, authInfo, session) => answer(message, authInfo, session)?.then((answered) => {
+      if (answered !== TO_TRANSPORT) directAnswers += 1;
       return answered;
-    };
+    });
   });
   after(async () => {
     await stack.close();
@@ -94,6 +94,16 @@ describe('task requests the host answers itself, against the same requests throu
     const task = (answer.messages[0]?.['result'] as { task?: { taskId?: string } } | undefined)?.task;
     assert.ok(task?.taskId, JSON.stringify(answer.messages));
     return task.taskId;
+  };
+
+  /** Polls until the task has completed (the tools here finish within milliseconds). */
+  const completed = async (token: string, session: string, taskId: string): Promise<void> => {
+    for (let i = 0; i < 200; i++) {
+      const got = await post(token, session, { jsonrpc: '2.0', id: nextId++, method: 'tasks/get', params: { taskId } });
+      if ((got.messages[0]?.['result'] as { status?: string } | undefined)?.status === 'completed') return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.fail(`task ${taskId} did not complete`);
   };
 
   /** A task's fields that differ between two tasks made the same way. */
@@ -219,6 +229,41 @@ describe('task requests the host answers itself, against the same requests throu
     stack.gates.release('direct-session-end');
     const later = await post(alice, aliceSession, { jsonrpc: '2.0', id: 'after-end', method: 'tasks/result', params: { taskId: taskId.task.taskId } });
     assert.deepEqual((later.messages[0]?.['result'] as { content: unknown }).content, [{ type: 'text', text: 'X' }]);
+  });
+
+  it('a client with elicitation: the result of its own finished task is answered here, anything else by the SDK', async () => {
+    const eliciting = await openSession(alice, { elicitation: { form: {} } });
+    const created = async (text: string, gate?: string): Promise<string> => ((await post(alice, eliciting, {
+      jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: 'convert_document', arguments: { text, ...(gate ? { gate } : {}) }, task: {} },
+    })).messages[0]?.['result'] as { task: { taskId: string } }).task.taskId;
+    const first = await created('mine');
+    const second = await created('mine');
+    await completed(alice, eliciting, first);
+    await completed(alice, eliciting, second);
+    const id = nextId++;
+    const direct = await post(alice, eliciting, { jsonrpc: '2.0', id, method: 'tasks/result', params: { taskId: first } });
+    const sdk = await post(alice, eliciting, { jsonrpc: '2.0', id, method: 'tasks/result', params: { taskId: second, _meta: {} } });
+    assert.deepEqual([direct.direct, sdk.direct], [true, false]);
+    assert.deepEqual(sameShape(direct.messages[0] as Record<string, unknown>), sameShape(sdk.messages[0] as Record<string, unknown>));
+
+    // Still working: it may yet ask, so the SDK's transport serves it (and answers once the task ends).
+    const working = await created('later', 'direct-eliciting');
+    await stack.gates.started('direct-eliciting');
+    const waiting = post(alice, eliciting, { jsonrpc: '2.0', id: 'elicit-wait', method: 'tasks/result', params: { taskId: working } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stack.gates.release('direct-eliciting');
+    const answered = await waiting;
+    assert.equal(answered.direct, false);
+    assert.deepEqual((answered.messages[0]?.['result'] as { content: unknown }).content, [{ type: 'text', text: 'LATER' }]);
+
+    // Bob's finished task and a missing one take the same path, with the same answer.
+    const bobs = ((await post(bob, bobSession, { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: 'convert_document', arguments: { text: 'b' }, task: {} } }))
+      .messages[0]?.['result'] as { task: { taskId: string } }).task.taskId;
+    await completed(bob, bobSession, bobs);
+    const foreign = await post(alice, eliciting, { jsonrpc: '2.0', id: 'x', method: 'tasks/result', params: { taskId: bobs } });
+    const missing = await post(alice, eliciting, { jsonrpc: '2.0', id: 'x', method: 'tasks/result', params: { taskId: 'no-such-task' } });
+    assert.deepEqual([foreign.direct, missing.direct], [false, false]);
+    assert.deepEqual((foreign.messages[0]?.['error'] as { code: number }).code, (missing.messages[0]?.['error'] as { code: number }).code);
   });
 
   it('the audit log records the same decisions either way', async () => {

@@ -4,6 +4,9 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { isRecord } from '../../decision/parse.js';
 import type { Guard } from '../../guard/guard.js';
 import { isPlainMessage } from '../../http/plain-message.js';
+import { isWellFormedTaskId } from '../../guard/task-ops.js';
+import { ownerKey, ownerOf, principalFromAuthInfo } from '../../identity/principal.js';
+import { NO_OUTCOME, TERMINAL_STATUSES } from '../../stores/types.js';
 import { CREATE_ROUTE, handlerFor, RESULT_ROUTE, TASK_ROUTES, type TaskRouteExtra } from './routes.js';
 
 /** A JSON-RPC answer, keyed as the SDK's Protocol writes it. */
@@ -22,12 +25,15 @@ export interface DirectSession {
   waiting(): AbortSignal;
 }
 
+/** What a direct answer resolves to when, having looked, it leaves the request to the session's transport. */
+export const TO_TRANSPORT: unique symbol = Symbol('to the session transport');
+
 /**
- * Answers one message of a session, or says (undefined) that it is not one this path takes, and it goes to
- * the session's transport. The promise resolves to undefined when the request was cancelled: then, as the
- * SDK does, nothing is sent.
+ * Answers one message of a session, or says that it is not one this path takes, and it goes to the session's
+ * transport: at once (undefined), or after a look at the store (the promise resolves to TO_TRANSPORT). The
+ * promise resolves to undefined when the request was cancelled: then, as the SDK does, nothing is sent.
  */
-export type DirectAnswerer = (message: unknown, authInfo: AuthInfo, session: DirectSession) => Promise<DirectAnswer | undefined> | undefined;
+export type DirectAnswerer = (message: unknown, authInfo: AuthInfo, session: DirectSession) => Promise<DirectAnswer | undefined | typeof TO_TRANSPORT> | undefined;
 
 type Handler = (request: { params?: unknown }, extra: TaskRouteExtra) => Promise<unknown>;
 
@@ -43,7 +49,8 @@ const NOT_ABORTED = new AbortController().signal;
  * them nothing, and they are nearly all of a task's traffic. The handler is the one the SDK would call (same
  * params reading, decision, audit and error mapping), the answer the message Protocol would send.
  * tasks/result for a client with elicitation stays with the SDK, which delivers the task's questions on its
- * stream; so do plain calls, which may talk to the client while they run.
+ * stream, unless the task is the caller's own and finished (no question is left to ask); plain calls stay
+ * with the SDK too, as they may talk to the client while they run.
  *
  * Only a plain request (isPlainMessage: no `_meta`, so no progress token and no related task for the SDK to
  * act on) with an id is taken; the host checks the session, the transport's headers and the preflight before
@@ -82,6 +89,18 @@ export function directAnswerer(guard: Guard): DirectAnswerer {
     }
   };
 
+  /**
+   * A finished task of the caller's own (by the binding: tenant, sub, client app) is answered here, as it can
+   * ask nothing more; anything else goes to the transport, which can carry questions. Someone else's task
+   * and a missing one both go there, so how the answer is served says nothing about a task of another's.
+   */
+  const finishedResult = async (id: string | number, taskId: string, params: unknown, authInfo: AuthInfo): Promise<DirectAnswer | typeof TO_TRANSPORT> => {
+    const caller = principalFromAuthInfo(authInfo);
+    const record = caller && isWellFormedTaskId(taskId) ? await guard.store.get(taskId, NO_OUTCOME) : undefined;
+    if (!caller || !record || !TERMINAL_STATUSES.has(record.status) || ownerKey(record.owner) !== ownerKey(ownerOf(caller))) return TO_TRANSPORT;
+    return answerWith(result, id, params, { authInfo, signal: NOT_ABORTED });
+  };
+
   return (message, authInfo, session) => {
     if (!isPlainMessage(message)) return undefined;
     const { method, id, params } = message as { method: string; id?: unknown; params?: unknown };
@@ -96,7 +115,9 @@ export function directAnswerer(guard: Guard): DirectAnswerer {
       return isRecord(params) && params['task'] !== undefined ? answerWith(creatorFor(session.server), id, params, { authInfo, signal: NOT_ABORTED }) : undefined;
     }
     if (method === 'tasks/result') {
-      return session.server.server.getClientCapabilities()?.elicitation ? undefined : awaitResult(session, id, params, authInfo);
+      if (!session.server.server.getClientCapabilities()?.elicitation) return awaitResult(session, id, params, authInfo);
+      const taskId = isRecord(params) ? params['taskId'] : undefined;
+      return typeof taskId === 'string' ? finishedResult(id, taskId, params, authInfo) : undefined;
     }
     const handler = taskHandlers.get(method);
     return handler ? answerWith(handler, id, params, { authInfo, signal: NOT_ABORTED }) : undefined;
