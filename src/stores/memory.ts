@@ -3,7 +3,6 @@ import { ownerKey } from '../identity/principal.js';
 import { deepFreeze } from '../util/freeze.js';
 import { TERMINAL_STATUSES, type CreateResult, type GetOptions, type LeaseClaim, type ListPosition, type ListScope, type StatusPatch, type TaskRecord, type TaskStore } from './types.js';
 
-
 /**
  * In-memory TaskStore for tests and single-process hosts. Records are copied in once and stored deep-frozen,
  * and every change stores a new frozen record: readers get the stored record itself, no copy per read (a

@@ -39,6 +39,7 @@ type Handler = (request: { params?: unknown }, extra: TaskRouteExtra) => Promise
 
 // An answer that never waits on the client has nothing to abort.
 const NOT_ABORTED = new AbortController().signal;
+const CANCELLED = new Error('the client cancelled the request');
 
 /**
  * tasks/get, tasks/list, tasks/cancel, tools/call with `task` and, for a client that declared no
@@ -74,8 +75,9 @@ export function directAnswerer(guard: Guard): DirectAnswerer {
   const awaitResult = async (session: DirectSession, id: string | number, params: unknown, authInfo: AuthInfo): Promise<DirectAnswer | undefined> => {
     const controller = new AbortController();
     const closed = session.waiting();
-    const onClose = (): void => controller.abort();
-    if (closed.aborted) controller.abort();
+    // The host's reason, passed on: abort() without one builds a DOMException every time.
+    const onClose = (): void => controller.abort(closed.reason);
+    if (closed.aborted) onClose();
     else closed.addEventListener('abort', onClose, { once: true });
     let inFlight = waiting.get(session.server);
     if (!inFlight) waiting.set(session.server, (inFlight = new Map()));
@@ -106,7 +108,7 @@ export function directAnswerer(guard: Guard): DirectAnswerer {
     const { method, id, params } = message as { method: string; id?: unknown; params?: unknown };
     if (id === undefined) {
       // Protocol's _oncancel, for the requests it never saw.
-      if (method === 'notifications/cancelled' && isRecord(params)) waiting.get(session.server)?.get(params['requestId'] as string | number)?.abort();
+      if (method === 'notifications/cancelled' && isRecord(params)) waiting.get(session.server)?.get(params['requestId'] as string | number)?.abort(CANCELLED);
       return undefined;
     }
     if (typeof id !== 'string' && typeof id !== 'number') return undefined;
